@@ -1,0 +1,2 @@
+/** Nantian Gateway core: shared types every other module builds on. */
+package dev.nantian.core;
