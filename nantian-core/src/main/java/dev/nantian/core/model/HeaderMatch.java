@@ -9,7 +9,8 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Matches a request header. Header names are case-insensitive and stored lower-case. When a request carries the
- * header more than once, Gateway API lets implementations pick; we compare the first value, as Envoy does.
+ * header more than once, Gateway API lets implementations pick; we compare the first value (Envoy instead compares
+ * all values joined with commas).
  *
  * @param type exact or regular-expression comparison
  * @param name the header name, stored lower-case

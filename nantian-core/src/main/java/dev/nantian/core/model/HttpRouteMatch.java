@@ -21,9 +21,20 @@ public record HttpRouteMatch(
     public HttpRouteMatch {
         requireNonNull(path, "path");
         requireNonNull(method, "method");
-        method.ifPresent(m -> Checks.nonEmpty(m, "method"));
+        method.ifPresent(HttpRouteMatch::checkMethod);
         headers = Checks.list(headers, "headers");
         queryParams = Checks.list(queryParams, "queryParams");
+    }
+
+    /** Methods are case-sensitive tokens; Gateway API spells them upper-case, and so must code-built config. */
+    private static void checkMethod(String method) {
+        Checks.nonEmpty(method, "method");
+        for (int i = 0; i < method.length(); i++) {
+            char c = method.charAt(i);
+            if (!(c >= 'A' && c <= 'Z') && c != '-' && c != '_') {
+                throw new IllegalArgumentException("method must be an upper-case token, got " + method);
+            }
+        }
     }
 
     /** Matches every request. */

@@ -148,6 +148,14 @@ class RouteModelTest {
     }
 
     @Test
+    void methodsMustBeUpperCaseTokens() {
+        assertThatThrownBy(() -> new HttpRouteMatch(PathMatch.any(), Optional.of("get"), List.of(), List.of()))
+                .hasMessageContaining("upper-case token");
+        assertThat(new HttpRouteMatch(PathMatch.any(), Optional.of("GET"), List.of(), List.of()).method())
+                .hasValue("GET");
+    }
+
+    @Test
     void fractionsStayWithinOne() {
         assertThat(Fraction.percent(25).asDouble()).isEqualTo(0.25);
         assertThatThrownBy(() -> new Fraction(3, 2)).isInstanceOf(IllegalArgumentException.class);
