@@ -41,6 +41,16 @@ public interface AddressAllocator {
      * host, where several Gateways listen on the same port.
      */
     static AddressAllocator loopbackPool() {
-        return new LoopbackAddressPool("127.0.1.", 1, 254);
+        return ipv4Pool("127.0.1.0/24");
+    }
+
+    /**
+     * Like {@link #loopbackPool()}, over the usable host addresses of an IPv4 block such as {@code 127.0.1.0/24}
+     * (network and broadcast addresses excluded; prefix length 16 to 30).
+     *
+     * @throws IllegalArgumentException when {@code cidr} is not such a block
+     */
+    static AddressAllocator ipv4Pool(String cidr) {
+        return LoopbackAddressPool.parse(cidr);
     }
 }

@@ -7,19 +7,55 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 
-/** {@link AddressAllocator#loopbackPool()}: {@code prefix + n} for {@code n} in {@code [first, last]}. */
+/**
+ * {@link AddressAllocator#ipv4Pool(String)}: addresses {@code first..last} of an IPv4 block, picked by a hash of the
+ * Gateway key with linear probing.
+ */
 public final class LoopbackAddressPool implements AddressAllocator {
-    private final String prefix;
-    private final int first;
+    private final long first;
     private final int size;
 
-    public LoopbackAddressPool(String prefix, int first, int last) {
-        if (first < 0 || last > 255 || last < first) {
-            throw new IllegalArgumentException("invalid host range " + first + ".." + last);
+    private LoopbackAddressPool(long first, long last) {
+        if (last < first) {
+            throw new IllegalArgumentException("empty address range");
         }
-        this.prefix = prefix;
         this.first = first;
-        this.size = last - first + 1;
+        this.size = (int) (last - first + 1);
+    }
+
+    /** Parses {@code a.b.c.d/len} with {@code 16 <= len <= 30}. */
+    public static LoopbackAddressPool parse(String cidr) {
+        int slash = cidr.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("expected an IPv4 block like 127.0.1.0/24, got " + cidr);
+        }
+        String[] octets = cidr.substring(0, slash).split("\\.", -1);
+        int length;
+        try {
+            length = Integer.parseInt(cidr.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid prefix length in " + cidr, e);
+        }
+        if (octets.length != 4 || length < 16 || length > 30) {
+            throw new IllegalArgumentException("expected an IPv4 block with prefix length 16..30, got " + cidr);
+        }
+        long base = 0;
+        for (String o : octets) {
+            int v;
+            try {
+                v = Integer.parseInt(o);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid IPv4 address in " + cidr, e);
+            }
+            if (v < 0 || v > 255) {
+                throw new IllegalArgumentException("invalid IPv4 address in " + cidr);
+            }
+            base = (base << 8) | v;
+        }
+        long hostBits = 32 - length;
+        long network = base & ~((1L << hostBits) - 1) & 0xffffffffL;
+        long broadcast = network | ((1L << hostBits) - 1);
+        return new LoopbackAddressPool(network + 1, broadcast - 1);
     }
 
     @Override
@@ -39,8 +75,13 @@ public final class LoopbackAddressPool implements AddressAllocator {
             }
             taken[slot] = true;
             free--;
-            out.put(key, prefix + (first + slot));
+            out.put(key, format(first + slot));
         }
         return out;
+    }
+
+    private static String format(long address) {
+        return ((address >> 24) & 0xff) + "." + ((address >> 16) & 0xff) + "." + ((address >> 8) & 0xff) + "."
+                + (address & 0xff);
     }
 }
