@@ -1,0 +1,942 @@
+package dev.nantian.proxy.internal;
+
+import dev.nantian.core.model.Fraction;
+import dev.nantian.core.model.HeaderModifier;
+import dev.nantian.core.model.HttpFilter;
+import dev.nantian.core.model.HttpHeader;
+import dev.nantian.core.model.RetryPolicy;
+import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.UpstreamProtocol;
+import dev.nantian.core.routing.Binding;
+import dev.nantian.core.routing.HttpRouteMatchResult;
+import dev.nantian.core.routing.HttpRouter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response, from the request head to the last byte of the response, on the downstream
+ * channel's event loop (every method runs there). The same class serves HTTP/1.1 connections and HTTP/2 streams:
+ * both arrive as Netty's HTTP/1 objects.
+ *
+ * <p>Request bodies stream by default: a chunk is read from the client only after the previous one was written
+ * upstream, and response chunks likewise, so neither direction buffers more than one read. Routes that retry or
+ * mirror need the body more than once and buffer it whole, up to {@link ProxySettings#maxBufferedBodyBytes()}.
+ *
+ * <p>An exchange keeps the {@link CompiledConfig} it started with, so a config swap never changes a request midway.
+ */
+final class Exchange {
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+    private static final Duration DEFAULT_BACKOFF = Duration.ofMillis(25);
+    private static final int MAX_BODY_COMPONENTS = 1024;
+
+    private final DownstreamHandler downstream;
+    private final ChannelHandlerContext ctx;
+    private final ProxyContext proxy;
+    private final ProxySettings settings;
+    private final CompiledConfig config;
+    private final Binding binding;
+    private final boolean h2;
+    private final HttpRequest request;
+    private final boolean keepAliveRequested;
+    private final boolean http10;
+    private final boolean head;
+
+    private String uri;
+    private String origin;
+    private HttpRouteMatchResult match;
+    private CompiledRoute route;
+    private CompiledRoute.Target target;
+    private HttpRequest upstreamHead;
+    private boolean webSocket;
+    private boolean buffering;
+    private boolean requestHasBody;
+    private long declaredLength = -1;
+
+    private long requestBytes;
+    private boolean requestComplete;
+    private CompositeByteBuf body;
+    private HttpHeaders trailers;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    private boolean bodySent;
+
+    private Attempt attempt;
+    private int attempts;
+    private boolean staleRetried;
+    private boolean responseStarted;
+    private boolean finished;
+    private ScheduledFuture<?> requestTimer;
+    private ScheduledFuture<?> retryTimer;
+
+    Exchange(
+            DownstreamHandler downstream,
+            ChannelHandlerContext ctx,
+            ProxyContext proxy,
+            CompiledConfig config,
+            Binding binding,
+            boolean h2,
+            HttpRequest request) {
+        this.downstream = downstream;
+        this.ctx = ctx;
+        this.proxy = proxy;
+        this.settings = proxy.settings();
+        this.config = config;
+        this.binding = binding;
+        this.h2 = h2;
+        this.request = request;
+        this.keepAliveRequested = h2 || HttpUtil.isKeepAlive(request);
+        this.http10 = !h2 && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.head = HttpMethod.HEAD.equals(request.method());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Request side
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Starts the exchange with the request head. A {@code FullHttpRequest} (HTTP/2 headers that end the stream)
+     * also carries its body, which is consumed here.
+     */
+    void onRequestHead() {
+        HttpContent full = request instanceof HttpContent ? (HttpContent) request : null;
+        if (full instanceof LastHttpContent) {
+            requestComplete = true;
+        }
+        boolean forward;
+        try {
+            forward = prepare();
+        } catch (RuntimeException e) {
+            log.warn("request {} {} failed before forwarding", request.method(), request.uri(), e);
+            localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", true);
+            forward = false;
+        }
+        if (!forward) {
+            if (full != null) {
+                full.release();
+            }
+            return;
+        }
+        if (full != null) {
+            // Pass the body on as plain content: the request object itself would be encoded as a second head.
+            LastHttpContent last = new DefaultLastHttpContent(full.content().retain());
+            if (full instanceof LastHttpContent withTrailers) {
+                last.trailingHeaders().set(withTrailers.trailingHeaders());
+            }
+            full.release();
+            onRequestContent(last);
+        } else if (buffering) {
+            downstream.read();
+        }
+        if (!buffering && !finished) {
+            startAttempt();
+        }
+    }
+
+    /** Routes the request; returns true when it is to be forwarded, false when it was answered locally. */
+    private boolean prepare() {
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            log.debug("malformed request from {}: {}", remoteAddress(), cause.toString());
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException
+                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException
+                            ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                            : HttpResponseStatus.BAD_REQUEST;
+            localReply(status, status.reasonPhrase(), true);
+            return false;
+        }
+        HttpHeaders headers = request.headers();
+        String requestTarget = request.uri();
+        if (!requestTarget.startsWith("/")) {
+            // Absolute form is what proxies get; its authority overrides Host (RFC 9112 section 3.2.2).
+            if (requestTarget.regionMatches(true, 0, "http://", 0, 7)
+                    || requestTarget.regionMatches(true, 0, "https://", 0, 8)) {
+                try {
+                    URI u = new URI(requestTarget);
+                    if (u.getRawAuthority() != null) {
+                        headers.set(HttpHeaderNames.HOST, u.getRawAuthority());
+                    }
+                    String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+                    requestTarget = u.getRawQuery() == null ? path : path + "?" + u.getRawQuery();
+                } catch (java.net.URISyntaxException e) {
+                    localReply(HttpResponseStatus.BAD_REQUEST, "bad request target", true);
+                    return false;
+                }
+            } else {
+                localReply(HttpResponseStatus.BAD_REQUEST, "bad request target", true);
+                return false;
+            }
+        }
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (!h2
+                && !http10
+                && (host == null || headers.getAll(HttpHeaderNames.HOST).size() != 1)) {
+            localReply(HttpResponseStatus.BAD_REQUEST, "exactly one Host header is required", true);
+            return false;
+        }
+        uri = PathOps.normalize(requestTarget);
+        declaredLength = HttpUtil.getContentLength(request, -1L);
+        if (declaredLength > settings.maxRequestBodyBytes()) {
+            localReply(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", true);
+            return false;
+        }
+        requestHasBody = declaredLength > 0
+                || HttpUtil.isTransferEncodingChunked(request)
+                || (h2 && !(request instanceof LastHttpContent));
+
+        HttpRouter router = config.router(binding);
+        if (router == null) {
+            // The socket is draining after a config change removed it.
+            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "listener removed", true);
+            return false;
+        }
+        match = router.match(host, uri, request.method().name(), headers::get);
+        if (!match.isMatched()) {
+            localReply(HttpResponseStatus.NOT_FOUND, "no route", false);
+            return false;
+        }
+        route = config.route(match.route());
+        origin = headers.get(HttpHeaderNames.ORIGIN);
+        if (route.cors() != null && CorsPolicy.isPreflight(request.method(), headers)) {
+            localReply(HttpResponseStatus.OK, "", false, h -> route.cors().preflight(headers, h), false);
+            return false;
+        }
+        if (route.hasUnsupportedFilter()) {
+            localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "route uses an unsupported filter", false);
+            return false;
+        }
+        RouteAction action = route.route().action();
+        if (action instanceof RouteAction.Redirect redirect) {
+            String location = PathOps.redirectLocation(
+                    redirect, "http", hostWithoutPort(host), match.listener().port(), uri, match.matchedPrefixLength());
+            localReply(
+                    HttpResponseStatus.valueOf(redirect.statusCode()),
+                    "",
+                    false,
+                    h -> h.set(HttpHeaderNames.LOCATION, location),
+                    true);
+            return false;
+        }
+        if (action instanceof RouteAction.DirectResponse direct) {
+            localReply(
+                    HttpResponseStatus.valueOf(direct.status()),
+                    direct.body(),
+                    false,
+                    h -> {
+                        for (HttpHeader header : direct.headers()) {
+                            h.add(header.name(), header.value());
+                        }
+                    },
+                    true);
+            return false;
+        }
+        CompiledRoute.Target picked = route.targets().pick();
+        if (picked == null) {
+            localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no backends", false);
+            return false;
+        }
+        if (picked.cluster() == null) {
+            // InvalidBackend, or an extension backend this proxy cannot serve yet: its share of weight fails.
+            localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid backend", false);
+            return false;
+        }
+        if (picked.cluster().isEmpty()) {
+            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", false);
+            return false;
+        }
+        this.target = picked;
+        webSocket = !h2 && HeaderOps.isWebSocket(headers.get(HttpHeaderNames.UPGRADE));
+        upstreamHead = buildUpstreamHead(host);
+        Optional<RetryPolicy> retry = route.route().retry();
+        buffering = !webSocket
+                && (retry.map(r -> r.attempts() > 0).orElse(false)
+                        || !route.mirrors().isEmpty());
+        if (buffering) {
+            body = ctx.alloc().compositeBuffer(MAX_BODY_COMPONENTS);
+        }
+        route.route()
+                .timeouts()
+                .request()
+                .ifPresent(d -> requestTimer =
+                        ctx.executor().schedule(this::onRequestTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
+        return true;
+    }
+
+    private HttpRequest buildUpstreamHead(String originalHost) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        h.set(request.headers());
+        HeaderOps.stripHopByHop(h, webSocket);
+        HeaderOps.stripHttp2Extensions(h);
+        // We answer 100-continue ourselves (or the client sent the body anyway); the upstream gets the body.
+        h.remove(HttpHeaderNames.EXPECT);
+        String path = PathOps.path(uri);
+        String query = PathOps.query(uri);
+        HttpFilter.UrlRewrite rewrite = target.filters().rewrite() != null
+                ? target.filters().rewrite()
+                : route.filters().rewrite();
+        if (rewrite != null) {
+            rewrite.hostname().ifPresent(n -> h.set(HttpHeaderNames.HOST, n));
+            if (rewrite.path().isPresent()) {
+                path = PathOps.modify(rewrite.path().get(), path, match.matchedPrefixLength());
+            }
+        }
+        for (HeaderModifier m : route.filters().request()) {
+            HeaderOps.apply(m, h);
+        }
+        for (HeaderModifier m : target.filters().request()) {
+            HeaderOps.apply(m, h);
+        }
+        HeaderOps.addForwarded(h, clientIp(), "http", originalHost);
+        if (!h.contains(HttpHeaderNames.HOST) && originalHost != null) {
+            h.set(HttpHeaderNames.HOST, originalHost);
+        }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), path + query, h);
+    }
+
+    /** A chunk of the request body; the exchange owns it. */
+    void onRequestContent(HttpContent c) {
+        if (finished) {
+            c.release();
+            return;
+        }
+        if (c.decoderResult().isFailure()) {
+            c.release();
+            localReply(HttpResponseStatus.BAD_REQUEST, "malformed request body", true);
+            return;
+        }
+        boolean last = c instanceof LastHttpContent;
+        requestBytes += c.content().readableBytes();
+        if (last) {
+            requestComplete = true;
+        }
+        long limit = buffering
+                ? Math.min(settings.maxBufferedBodyBytes(), settings.maxRequestBodyBytes())
+                : settings.maxRequestBodyBytes();
+        if (requestBytes > limit) {
+            c.release();
+            localReply(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", true);
+            return;
+        }
+        if (buffering) {
+            if (c.content().isReadable()) {
+                body.addComponent(true, c.content().retain());
+            }
+            if (last && !((LastHttpContent) c).trailingHeaders().isEmpty()) {
+                trailers = ((LastHttpContent) c).trailingHeaders().copy();
+            }
+            c.release();
+            if (last) {
+                sendMirrors();
+                startAttempt();
+            } else {
+                downstream.read();
+            }
+            return;
+        }
+        Attempt a = attempt;
+        if (a != null && a.ready) {
+            a.writeBody(c);
+        } else {
+            pending.add(c);
+        }
+    }
+
+    /** The downstream channel closed: abandon everything. */
+    void onDownstreamClosed() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        abandonAttempt();
+        cleanup();
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Attempts, retries, timeouts
+    // ---------------------------------------------------------------------------------------------------------
+
+    private void startAttempt() {
+        attempts++;
+        EndpointKey endpoint = target.cluster().pick();
+        EndpointPool pool = proxy.pools().pool(ctx.channel().eventLoop(), endpoint);
+        Attempt a = new Attempt(pool, endpoint);
+        attempt = a;
+        a.start();
+    }
+
+    private void abandonAttempt() {
+        Attempt a = attempt;
+        attempt = null;
+        if (a != null) {
+            a.abandon();
+        }
+    }
+
+    /** True when the route allows another attempt after {@code code} ({@code null} for a connection failure). */
+    private boolean canRetry(Integer code) {
+        Optional<RetryPolicy> policy = route.route().retry();
+        if (policy.isEmpty() || attempts > policy.get().attempts() || responseStarted || finished) {
+            return false;
+        }
+        if (!replayable()) {
+            return false;
+        }
+        return code == null || policy.get().codes().contains(code);
+    }
+
+    /** True when the request can be sent again: buffered, or nothing of a streamed body went out. */
+    private boolean replayable() {
+        return buffering || !bodySent || (requestComplete && requestBytes == 0);
+    }
+
+    private void scheduleRetry() {
+        long base = route.route()
+                .retry()
+                .flatMap(RetryPolicy::backoff)
+                .orElse(DEFAULT_BACKOFF)
+                .toNanos();
+        // Exponential backoff, capped at ten times the base, with "equal jitter": half fixed, half random.
+        long exp = Math.min(base << Math.min(attempts - 1, 10), base * 10);
+        long delay = exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
+        retryTimer = ctx.executor()
+                .schedule(
+                        () -> {
+                            retryTimer = null;
+                            if (!finished && !responseStarted) {
+                                startAttempt();
+                            }
+                        },
+                        delay,
+                        TimeUnit.NANOSECONDS);
+    }
+
+    private void onRequestTimeout() {
+        requestTimer = null;
+        if (finished) {
+            return;
+        }
+        if (responseStarted) {
+            abort();
+        } else {
+            localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "request timeout", !requestComplete);
+        }
+    }
+
+    private void sendMirrors() {
+        for (HttpFilter.RequestMirror m : route.mirrors()) {
+            if (m.fraction().isPresent()) {
+                Fraction f = m.fraction().get();
+                if (ThreadLocalRandom.current().nextInt(f.denominator()) >= f.numerator()) {
+                    continue;
+                }
+            }
+            ClusterState cluster = config.cluster(m.cluster());
+            if (cluster == null || cluster.isEmpty()) {
+                continue;
+            }
+            EndpointKey endpoint = cluster.pick();
+            HttpRequest copy = attemptHead(endpoint.protocol() == UpstreamProtocol.H2C);
+            Mirror.send(
+                    proxy.pools().pool(ctx.channel().eventLoop(), endpoint),
+                    copy,
+                    body.retainedDuplicate(),
+                    trailers,
+                    settings.mirrorTimeout());
+        }
+    }
+
+    /** A fresh copy of the upstream head, framed for how the body will be sent on this attempt. */
+    private HttpRequest attemptHead(boolean h2Upstream) {
+        HttpHeaders h = upstreamHead.headers().copy();
+        if (buffering) {
+            int n = body.readableBytes();
+            if (trailers != null && !h2Upstream) {
+                h.remove(HttpHeaderNames.CONTENT_LENGTH);
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else if (n > 0 || requestHasBody) {
+                h.set(HttpHeaderNames.CONTENT_LENGTH, n);
+            } else {
+                h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            }
+        } else if (declaredLength < 0 && requestHasBody && !h2Upstream && !webSocket) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(), upstreamHead.uri(), h);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Response side
+    // ---------------------------------------------------------------------------------------------------------
+
+    private void localReply(HttpResponseStatus status, String text, boolean close) {
+        localReply(status, text, close, h -> {}, false);
+    }
+
+    /** Answers without an upstream; after a response started it can only abort. */
+    private void localReply(
+            HttpResponseStatus status,
+            String text,
+            boolean close,
+            Consumer<HttpHeaders> headers,
+            boolean routeFilters) {
+        if (finished) {
+            return;
+        }
+        if (responseStarted) {
+            abort();
+            return;
+        }
+        abandonAttempt();
+        responseStarted = true;
+        ByteBuf content = text.isEmpty() || head ? Unpooled.EMPTY_BUFFER : ByteBufUtil.writeUtf8(ctx.alloc(), text);
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        HttpHeaders h = resp.headers();
+        if (!text.isEmpty()) {
+            h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        }
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, head ? 0 : content.readableBytes());
+        headers.accept(h);
+        if (routeFilters) {
+            applyResponseFilters(h);
+        }
+        boolean keepAlive = !close && keepAliveRequested && requestComplete && !downstream.isDraining();
+        if (!h2) {
+            setConnection(h, keepAlive);
+        }
+        if (status.code() >= 500) {
+            log.debug("{} {} -> {} ({})", request.method(), request.uri(), status.code(), text);
+        }
+        complete(ctx.writeAndFlush(resp), keepAlive);
+    }
+
+    /** Says explicitly when the connection closes, whatever the client's HTTP version implies. */
+    private void setConnection(HttpHeaders h, boolean keepAlive) {
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else {
+            HttpUtil.setKeepAlive(h, request.protocolVersion(), true);
+        }
+    }
+
+    private void applyResponseFilters(HttpHeaders h) {
+        if (route == null) {
+            return;
+        }
+        for (HeaderModifier m : route.filters().response()) {
+            HeaderOps.apply(m, h);
+        }
+        if (target != null) {
+            for (HeaderModifier m : target.filters().response()) {
+                HeaderOps.apply(m, h);
+            }
+        }
+        if (route.cors() != null) {
+            route.cors().actual(origin, h);
+        }
+    }
+
+    /** The response is written (or being written): tell the connection when it is out. */
+    private void complete(ChannelFuture lastWrite, boolean keepAlive) {
+        finished = true;
+        cleanup();
+        lastWrite.addListener(f -> downstream.exchangeDone(this, keepAlive && f.isSuccess()));
+    }
+
+    /** Something failed after the response started: the client must see a truncated response, not a wrong one. */
+    private void abort() {
+        if (!finished) {
+            finished = true;
+            abandonAttempt();
+            cleanup();
+        }
+        ctx.close();
+    }
+
+    private void cleanup() {
+        if (requestTimer != null) {
+            requestTimer.cancel(false);
+            requestTimer = null;
+        }
+        if (retryTimer != null) {
+            retryTimer.cancel(false);
+            retryTimer = null;
+        }
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        HttpContent c;
+        while ((c = pending.poll()) != null) {
+            c.release();
+        }
+    }
+
+    private String clientIp() {
+        SocketAddress remote = remoteAddress();
+        if (remote instanceof InetSocketAddress inet) {
+            return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+        }
+        return "unknown";
+    }
+
+    private SocketAddress remoteAddress() {
+        Channel ch = ctx.channel();
+        return ch.parent() != null && ch.remoteAddress() == null ? ch.parent().remoteAddress() : ch.remoteAddress();
+    }
+
+    static String hostWithoutPort(String host) {
+        if (host == null) {
+            return "";
+        }
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            return end < 0 ? host : host.substring(0, end + 1);
+        }
+        int colon = host.indexOf(':');
+        return (colon < 0 ? host : host.substring(0, colon)).toLowerCase(Locale.ROOT);
+    }
+
+    /** One try against one endpoint. Stale callbacks of an attempt that is no longer current are ignored. */
+    private final class Attempt implements UpstreamListener {
+        private final EndpointPool pool;
+        private final EndpointKey endpoint;
+        private final boolean h2Upstream;
+        private Channel channel;
+        private boolean ready;
+        private boolean reused;
+        private boolean lastWritten;
+        private boolean responseComplete;
+        private boolean upstreamKeepAlive = true;
+        private boolean skipLast;
+        private boolean keepAliveDownstream;
+        private ChannelFuture lastDownstreamWrite;
+        private ScheduledFuture<?> backendTimer;
+
+        Attempt(EndpointPool pool, EndpointKey endpoint) {
+            this.pool = pool;
+            this.endpoint = endpoint;
+            this.h2Upstream = endpoint.protocol() == UpstreamProtocol.H2C && !webSocket;
+        }
+
+        private boolean current() {
+            return attempt == this && !finished;
+        }
+
+        void start() {
+            route.route()
+                    .timeouts()
+                    .backendRequest()
+                    .ifPresent(d -> backendTimer =
+                            ctx.executor().schedule(this::onBackendTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
+            Future<Channel> f = webSocket ? pool.connectNew() : pool.acquire();
+            f.addListener(this::onAcquired);
+        }
+
+        private void onAcquired(Future<? super Channel> f) {
+            if (!f.isSuccess()) {
+                if (current()) {
+                    log.debug("connect to {} failed: {}", endpoint, f.cause().toString());
+                    failed(true);
+                }
+                return;
+            }
+            Channel ch = (Channel) f.getNow();
+            if (!current()) {
+                pool.release(ch, true);
+                return;
+            }
+            channel = ch;
+            UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
+            handler.attach(this);
+            reused = handler.reused();
+            ChannelFuture lastWrite = ch.write(attemptHead(h2Upstream));
+            if (buffering) {
+                LastHttpContent content = new DefaultLastHttpContent(body.retainedDuplicate());
+                if (trailers != null) {
+                    content.trailingHeaders().set(trailers);
+                }
+                lastWrite = ch.write(content);
+                lastWritten = true;
+            } else if (bodySent) {
+                // A replay of a request whose (empty) body an earlier attempt consumed.
+                lastWrite = ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
+                lastWritten = true;
+            } else {
+                HttpContent c;
+                while ((c = pending.poll()) != null) {
+                    bodySent = true;
+                    lastWritten |= c instanceof LastHttpContent;
+                    lastWrite = ch.write(c);
+                }
+            }
+            ready = true;
+            ch.flush();
+            if (!requestComplete) {
+                lastWrite.addListener(w -> {
+                    if (w.isSuccess() && current() && !requestComplete) {
+                        downstream.read();
+                    }
+                });
+            }
+            ch.read();
+        }
+
+        void writeBody(HttpContent c) {
+            boolean last = c instanceof LastHttpContent;
+            bodySent = true;
+            ChannelFuture w = channel.writeAndFlush(c);
+            if (last) {
+                lastWritten = true;
+            } else {
+                w.addListener(x -> {
+                    if (x.isSuccess() && current() && !requestComplete) {
+                        downstream.read();
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void onUpstreamMessage(HttpObject msg) {
+            if (!current() || responseComplete) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof HttpResponse resp) {
+                if (resp.decoderResult().isFailure()) {
+                    ReferenceCountUtil.release(msg);
+                    log.debug(
+                            "malformed response from {}: {}",
+                            endpoint,
+                            resp.decoderResult().cause().toString());
+                    abandon();
+                    attempt = null;
+                    localReply(HttpResponseStatus.BAD_GATEWAY, "malformed upstream response", !requestComplete);
+                    return;
+                }
+                int code = resp.status().code();
+                if (code == 101 && webSocket) {
+                    switchToTunnel(resp);
+                    return;
+                }
+                if (code >= 100 && code < 200) {
+                    // Interim responses are not forwarded; the decoder follows them with an empty last content.
+                    skipLast = !(msg instanceof LastHttpContent);
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
+                if (canRetry(code)) {
+                    ReferenceCountUtil.release(msg);
+                    abandon();
+                    attempt = null;
+                    scheduleRetry();
+                    return;
+                }
+                responseStarted = true;
+                prepareResponse(resp);
+            } else if (msg instanceof LastHttpContent && skipLast) {
+                skipLast = false;
+                ReferenceCountUtil.release(msg);
+                return;
+            } else if (!responseStarted) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof LastHttpContent) {
+                responseComplete = true;
+                cancelBackendTimer();
+                ChannelFuture w = ctx.writeAndFlush(msg);
+                pool.release(channel, upstreamKeepAlive && lastWritten && requestComplete);
+                channel = null;
+                attempt = null;
+                complete(w, keepAliveDownstream && requestComplete);
+                return;
+            }
+            lastDownstreamWrite = ctx.write(msg);
+        }
+
+        private void prepareResponse(HttpResponse resp) {
+            HttpHeaders h = resp.headers();
+            upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
+            long length = HttpUtil.getContentLength(resp, -1L);
+            HeaderOps.stripHopByHop(h, false);
+            HeaderOps.stripHttp2Extensions(h);
+            applyResponseFilters(h);
+            resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+            keepAliveDownstream = keepAliveRequested && requestComplete && !downstream.isDraining();
+            if (h2) {
+                return;
+            }
+            int code = resp.status().code();
+            boolean bodyAllowed = !head && code != 204 && code != 304;
+            if (resp instanceof LastHttpContent full) {
+                if (length < 0 && bodyAllowed) {
+                    h.setInt(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+                }
+            } else if (length < 0 && bodyAllowed) {
+                if (http10) {
+                    // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
+                    keepAliveDownstream = false;
+                } else {
+                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                }
+            }
+            setConnection(h, keepAliveDownstream);
+        }
+
+        @Override
+        public void onUpstreamReadComplete() {
+            if (!current() || responseComplete) {
+                return;
+            }
+            ctx.flush();
+            ChannelFuture w = lastDownstreamWrite;
+            lastDownstreamWrite = null;
+            Channel ch = channel;
+            if (w == null || w.isDone()) {
+                if (w == null || w.isSuccess()) {
+                    ch.read();
+                }
+                return;
+            }
+            // Backpressure: ask the upstream for more only once the client took what we have.
+            w.addListener(x -> {
+                if (x.isSuccess() && attempt == this && !finished) {
+                    ch.read();
+                }
+            });
+        }
+
+        @Override
+        public void onUpstreamClosed(Throwable cause) {
+            if (!current() || responseComplete) {
+                return;
+            }
+            if (cause != null) {
+                log.debug("upstream {} failed: {}", endpoint, cause.toString());
+            }
+            failed(false);
+        }
+
+        private void failed(boolean connectFailure) {
+            abandon();
+            attempt = null;
+            if (responseStarted) {
+                abort();
+                return;
+            }
+            if (canRetry(null)) {
+                scheduleRetry();
+                return;
+            }
+            if (!connectFailure && reused && !staleRetried && replayable()) {
+                // A pooled keep-alive connection the peer had closed: not the backend's answer, try a fresh one.
+                staleRetried = true;
+                attempts--;
+                startAttempt();
+                return;
+            }
+            localReply(
+                    connectFailure ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.BAD_GATEWAY,
+                    connectFailure ? "upstream connect error" : "upstream connection reset",
+                    !requestComplete);
+        }
+
+        private void onBackendTimeout() {
+            backendTimer = null;
+            if (!current() || responseComplete) {
+                return;
+            }
+            abandon();
+            attempt = null;
+            if (responseStarted) {
+                abort();
+            } else if (canRetry(504)) {
+                scheduleRetry();
+            } else {
+                localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", !requestComplete);
+            }
+        }
+
+        private void cancelBackendTimer() {
+            if (backendTimer != null) {
+                backendTimer.cancel(false);
+                backendTimer = null;
+            }
+        }
+
+        /** Stops this attempt; its connection cannot be reused since its state is unknown. */
+        void abandon() {
+            cancelBackendTimer();
+            Channel ch = channel;
+            channel = null;
+            if (ch != null) {
+                pool.release(ch, false);
+            }
+        }
+
+        private void switchToTunnel(HttpResponse resp) {
+            cancelBackendTimer();
+            Channel up = channel;
+            channel = null;
+            attempt = null;
+            responseStarted = true;
+            finished = true;
+            cleanup();
+            up.pipeline().get(UpstreamHandler.class).detach();
+            HeaderOps.stripHopByHop(resp.headers(), true);
+            applyResponseFilters(resp.headers());
+            downstream.tunnelled(Exchange.this);
+            ctx.writeAndFlush(resp);
+            Tunnel.splice(ctx.channel(), up);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Exchange[" + request.method() + " " + request.uri()
+                + (route == null ? "" : " -> " + route.route().meta().displayName()) + "]";
+    }
+}

@@ -1,0 +1,111 @@
+package dev.nantian.proxy.internal;
+
+import dev.nantian.core.model.HeaderModifier;
+import dev.nantian.core.model.HttpHeader;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Header rules shared by requests and responses: hop-by-hop stripping, Gateway API modifiers, forwarding headers. */
+public final class HeaderOps {
+    private static final String HTTP2_EXTENSION_PREFIX = "x-http2-";
+
+    private HeaderOps() {}
+
+    /**
+     * Removes hop-by-hop headers (RFC 9110 section 7.6.1): {@code Connection} and every header it names,
+     * {@code Keep-Alive}, {@code Proxy-Connection}, {@code Transfer-Encoding}, {@code Upgrade}, {@code HTTP2-Settings}
+     * and {@code TE} except its {@code trailers} token, which gRPC needs end to end.
+     *
+     * @param keepWebSocketUpgrade keep {@code Upgrade: websocket} and answer it with {@code Connection: Upgrade}
+     */
+    public static void stripHopByHop(HttpHeaders headers, boolean keepWebSocketUpgrade) {
+        // Read before the Connection tokens are processed: "Connection: Upgrade" names it.
+        String upgrade = headers.get(HttpHeaderNames.UPGRADE);
+        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : connection.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty()) {
+                    headers.remove(name);
+                }
+            }
+        }
+        headers.remove(HttpHeaderNames.CONNECTION);
+        headers.remove("keep-alive");
+        headers.remove("proxy-connection");
+        headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        headers.remove("http2-settings");
+        headers.remove(HttpHeaderNames.UPGRADE);
+        if (keepWebSocketUpgrade && upgrade != null && isWebSocket(upgrade)) {
+            headers.set(HttpHeaderNames.UPGRADE, upgrade);
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        boolean trailers = false;
+        for (String te : headers.getAll(HttpHeaderNames.TE)) {
+            for (String token : te.split(",")) {
+                if (token.trim().toLowerCase(Locale.ROOT).startsWith("trailers")) {
+                    trailers = true;
+                }
+            }
+        }
+        headers.remove(HttpHeaderNames.TE);
+        if (trailers) {
+            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
+    }
+
+    /** Removes the {@code x-http2-*} headers Netty's HTTP/2 to HTTP/1 adapter adds. */
+    public static void stripHttp2Extensions(HttpHeaders headers) {
+        List<String> names = null;
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            CharSequence name = it.next().getKey();
+            if (name.length() > HTTP2_EXTENSION_PREFIX.length()
+                    && name.toString().toLowerCase(Locale.ROOT).startsWith(HTTP2_EXTENSION_PREFIX)) {
+                if (names == null) {
+                    names = new ArrayList<>(4);
+                }
+                names.add(name.toString());
+            }
+        }
+        if (names != null) {
+            names.forEach(headers::remove);
+        }
+    }
+
+    /** True for an {@code Upgrade} value that asks for WebSocket. */
+    public static boolean isWebSocket(String upgrade) {
+        return upgrade != null && upgrade.trim().equalsIgnoreCase("websocket");
+    }
+
+    /** Applies a Gateway API header modifier: remove, then set, then add. */
+    public static void apply(HeaderModifier modifier, HttpHeaders headers) {
+        for (String name : modifier.remove()) {
+            headers.remove(name);
+        }
+        for (HttpHeader h : modifier.set()) {
+            headers.set(h.name(), h.value());
+        }
+        for (HttpHeader h : modifier.add()) {
+            headers.add(h.name(), h.value());
+        }
+    }
+
+    /**
+     * Adds the de-facto forwarding headers: the client address is appended to {@code X-Forwarded-For};
+     * {@code X-Forwarded-Proto} and {@code X-Forwarded-Host} describe this hop and replace what the client sent.
+     */
+    public static void addForwarded(HttpHeaders headers, String clientIp, String scheme, String originalHost) {
+        String xff = headers.get("x-forwarded-for");
+        headers.set("x-forwarded-for", xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
+        headers.set("x-forwarded-proto", scheme);
+        if (originalHost != null) {
+            headers.set("x-forwarded-host", originalHost);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.nantian.proxy.internal;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/** HTTP/1.1 keep-alive connections to one endpoint from one event loop; last in, first out to keep few warm. */
+final class Http1Pool implements EndpointPool {
+    static final String CODEC = "http-client-codec";
+    static final String IDLE = "upstream-idle";
+    static final String HANDLER = "upstream";
+
+    private final EventLoop loop;
+    private final EndpointKey key;
+    private final Transport transport;
+    private final ProxySettings settings;
+    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+    private boolean closed;
+
+    Http1Pool(EventLoop loop, EndpointKey key, Transport transport, ProxySettings settings) {
+        this.loop = loop;
+        this.key = key;
+        this.transport = transport;
+        this.settings = settings;
+    }
+
+    @Override
+    public Future<Channel> acquire() {
+        Channel ch;
+        while ((ch = idle.pollLast()) != null) {
+            if (ch.isActive()) {
+                return loop.newSucceededFuture(ch);
+            }
+        }
+        return connectNew();
+    }
+
+    @Override
+    public Future<Channel> connectNew() {
+        Promise<Channel> promise = loop.newPromise();
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, settings.allocator())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, key.connectTimeoutMillis())
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        IDLE,
+                                        new IdleStateHandler(
+                                                0,
+                                                0,
+                                                settings.upstreamIdleTimeout().toMillis(),
+                                                TimeUnit.MILLISECONDS))
+                                .addLast(
+                                        CODEC,
+                                        new HttpClientCodec(
+                                                settings.maxInitialLineLength(),
+                                                Math.max(settings.maxHeaderSize(), 65536),
+                                                65536))
+                                .addLast(HANDLER, new UpstreamHandler());
+                    }
+                });
+        b.connect(key.address(), key.port()).addListener(f -> {
+            Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+            if (f.isSuccess()) {
+                ch.closeFuture().addListener(c -> idle.remove(ch));
+                promise.trySuccess(ch);
+            } else {
+                promise.tryFailure(f.cause());
+            }
+        });
+        return promise;
+    }
+
+    @Override
+    public void release(Channel channel, boolean reusable) {
+        UpstreamHandler h = channel.pipeline().get(UpstreamHandler.class);
+        if (h != null) {
+            h.detach();
+        }
+        if (!reusable || closed || h == null || !channel.isActive() || idle.size() >= settings.maxIdlePerEndpoint()) {
+            channel.close();
+            return;
+        }
+        idle.addLast(channel);
+        // Keep a read pending while idle, so that the peer closing the connection is noticed now rather than when
+        // the next request is written to a dead socket.
+        channel.read();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Channel ch;
+        while ((ch = idle.poll()) != null) {
+            ch.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Http1Pool[" + key + ", idle=" + idle.size() + "]";
+    }
+}

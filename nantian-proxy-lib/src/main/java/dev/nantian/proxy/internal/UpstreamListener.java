@@ -1,0 +1,20 @@
+package dev.nantian.proxy.internal;
+
+import io.netty.handler.codec.http.HttpObject;
+
+/** Receives what an upstream connection reads while it serves one request. Every method runs on its event loop. */
+interface UpstreamListener {
+
+    /** A response object; the listener owns it and must release or forward it. */
+    void onUpstreamMessage(HttpObject msg);
+
+    /** The connection finished a read; a good moment to flush downstream and ask for more. */
+    void onUpstreamReadComplete();
+
+    /**
+     * The connection closed or failed before the listener detached.
+     *
+     * @param cause the failure, or {@code null} for a plain close
+     */
+    void onUpstreamClosed(Throwable cause);
+}

@@ -1,0 +1,74 @@
+package dev.nantian.proxy;
+
+import dev.nantian.core.model.Backend;
+import dev.nantian.core.model.Cluster;
+import dev.nantian.core.model.Endpoint;
+import dev.nantian.core.model.HttpFilter;
+import dev.nantian.core.model.HttpRoute;
+import dev.nantian.core.model.HttpRouteMatch;
+import dev.nantian.core.model.Listener;
+import dev.nantian.core.model.ListenerProtocol;
+import dev.nantian.core.model.ListenerRoutes;
+import dev.nantian.core.model.PathMatch;
+import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteMeta;
+import dev.nantian.core.model.UpstreamProtocol;
+import dev.nantian.core.model.VirtualHost;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.List;
+
+/** Small builders for test snapshots. */
+final class Fixtures {
+    private Fixtures() {}
+
+    /** A port that was free a moment ago. */
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Cluster cluster(String name, int... ports) {
+        Cluster.Builder b = Cluster.builder(name);
+        for (int p : ports) {
+            b.addEndpoint(Endpoint.of("127.0.0.1", p));
+        }
+        return b.build();
+    }
+
+    static Cluster cluster(String name, UpstreamProtocol protocol, int... ports) {
+        Cluster.Builder b = Cluster.builder(name).protocol(protocol);
+        for (int p : ports) {
+            b.addEndpoint(Endpoint.of("127.0.0.1", p));
+        }
+        return b.build();
+    }
+
+    static RouteAction.Forward forward(String cluster) {
+        return new RouteAction.Forward(List.of(Backend.ClusterBackend.of(cluster)));
+    }
+
+    static HttpRoute.Builder prefix(String name, String prefix, RouteAction action) {
+        return HttpRoute.builder(RouteMeta.of("test", name), action)
+                .match(HttpRouteMatch.path(new PathMatch.Prefix(prefix)));
+    }
+
+    static HttpRoute prefixTo(String name, String prefix, String cluster, HttpFilter... filters) {
+        return prefix(name, prefix, forward(cluster)).filters(List.of(filters)).build();
+    }
+
+    static Listener httpListener(String name, int port, List<HttpRoute> routes) {
+        return Listener.builder(
+                        name,
+                        port,
+                        ListenerProtocol.HTTP,
+                        new ListenerRoutes.Http(List.of(new VirtualHost("any", List.of("*"), routes))))
+                .address("127.0.0.1")
+                .build();
+    }
+}
