@@ -38,6 +38,7 @@ public final class GatewayMain {
             "  --gateway-addresses CIDR   give each Gateway its own address from this IPv4 block, e.g. 127.0.1.0/24",
             "                             (default: every Gateway listens on 0.0.0.0)",
             "  --settle-delay DURATION    quiet time before a reload, e.g. 300ms or 1s (default 300ms)",
+            "  --event-loops N            proxy event-loop threads (default: twice the CPUs)",
             "  -o, --output table|json    status output format (default table)",
             "  -h, --help                 this help",
             "");
@@ -86,6 +87,11 @@ public final class GatewayMain {
                 .adminAddress(options.adminAddress)
                 .addressAllocator(options.addresses)
                 .settleDelay(options.settleDelay)
+                .proxy(p -> {
+                    if (options.eventLoops > 0) {
+                        p.eventLoopThreads(options.eventLoops);
+                    }
+                })
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -149,6 +155,7 @@ public final class GatewayMain {
         InetSocketAddress adminAddress = new InetSocketAddress("127.0.0.1", 8082);
         AddressAllocator addresses = AddressAllocator.fixed("0.0.0.0");
         Duration settleDelay = Duration.ofMillis(300);
+        int eventLoops;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -175,6 +182,17 @@ public final class GatewayMain {
                         break;
                     case "--settle-delay":
                         o.settleDelay = duration(value(rest, ++i, arg));
+                        break;
+                    case "--event-loops":
+                        String n = value(rest, ++i, arg);
+                        try {
+                            o.eventLoops = Integer.parseInt(n);
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException("--event-loops needs a whole number: " + n, e);
+                        }
+                        if (o.eventLoops < 1) {
+                            throw new IllegalArgumentException("--event-loops must be at least 1: " + n);
+                        }
                         break;
                     case "-o":
                     case "--output":
