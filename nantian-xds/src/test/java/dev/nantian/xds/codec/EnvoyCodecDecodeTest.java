@@ -245,4 +245,50 @@ class EnvoyCodecDecodeTest {
                                         + XdsResources.ENDPOINT_TYPE_URL,
                                 "unsupported type URL type.googleapis.com/nope"));
     }
+
+    @Test
+    void clusterTransportSocketOfTheWrongTypeIsAnErrorNotACrash() {
+        // found by XdsClientFuzzTest: a transport socket that failed to decode made the protocol check throw
+        Cluster cluster = edsCluster("app").toBuilder()
+                .setTransportSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                        .setName("envoy.transport_sockets.tls")
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .build();
+        XdsResources resources = XdsResources.builder("v")
+                .addCluster(cluster)
+                .addClusterLoadAssignment(assignment("app"))
+                .build();
+
+        assertThatThrownBy(() -> EnvoyCodec.decode(resources))
+                .isInstanceOf(ConfigValidationException.class)
+                .hasMessageContaining("Cluster app: transport_socket.typed_config");
+    }
+
+    @Test
+    void tlsListenerTransportSocketOfTheWrongTypeIsAnErrorNotACrash() {
+        // found by XdsClientFuzzTest: a TLS listener whose transport socket failed to decode threw
+        XdsResources good = EnvoyCodec.encode(Fixtures.rich());
+        XdsResources.Builder b = XdsResources.builder("v");
+        for (Listener l : good.listeners()) {
+            if (l.getName().equals("default/gw/tls-term")) {
+                // no routes: the terminating transport socket sits on the default filter chain
+                FilterChain chain = l.getDefaultFilterChain();
+                l = l.toBuilder()
+                        .setDefaultFilterChain(chain.toBuilder()
+                                .setTransportSocket(chain.getTransportSocket().toBuilder()
+                                        .setTypedConfig(Any.pack(Router.getDefaultInstance()))))
+                        .build();
+            }
+            b.addListener(l);
+        }
+        good.routeConfigurations().forEach(b::addRouteConfiguration);
+        good.clusters().forEach(b::addCluster);
+        good.clusterLoadAssignments().forEach(b::addClusterLoadAssignment);
+        good.secrets().forEach(b::addSecret);
+        good.extensionConfigs().forEach(b::addExtensionConfig);
+
+        assertThatThrownBy(() -> EnvoyCodec.decode(b.build()))
+                .isInstanceOf(ConfigValidationException.class)
+                .hasMessageContaining("Listener default/gw/tls-term: default_filter_chain");
+    }
 }

@@ -42,7 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A snapshot that uses every IR variant the codec handles. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {}
 
     static RouteMeta meta(String name, int rule, int match) {
@@ -189,7 +189,7 @@ final class Fixtures {
                 route("default", 5, 0, forward("default/web:80")).build());
     }
 
-    static ConfigSnapshot rich() {
+    public static ConfigSnapshot rich() {
         UpstreamTls h2Tls = new UpstreamTls(
                 List.of("default/ca-1", "default/ca-2"),
                 "backend.example.com",

@@ -60,7 +60,7 @@ public final class ClusterDecoder {
         Optional<dev.nantian.core.model.HealthCheck> hc = healthCheck(c, where);
         Optional<dev.nantian.core.model.OutlierDetection> od = outlier(c, where);
         Optional<UpstreamTls> tls = c.hasTransportSocket() ? upstreamTls(c, meta, where) : Optional.empty();
-        UpstreamProtocol protocol = protocol(c, meta, tls.isPresent(), where);
+        UpstreamProtocol protocol = protocol(c, meta, tls != null && tls.isPresent(), where);
         Duration connectTimeout = c.hasConnectTimeout()
                 ? Protos.duration(c.getConnectTimeout())
                 : dev.nantian.core.model.Cluster.DEFAULT_CONNECT_TIMEOUT;

@@ -120,7 +120,7 @@ public final class ListenerDecoder {
                     String fw = where + ": filter_chains[" + i + "]";
                     Protos.onlyFields(fc, errors, fw, "filters", "filter_chain_match", "transport_socket", "metadata");
                     Protos.onlyFields(fc.getFilterChainMatch(), errors, fw + ".filter_chain_match", "server_names");
-                    if (fc.hasTransportSocket() && tls.isEmpty()) {
+                    if (fc.hasTransportSocket() && tls != null && tls.isEmpty()) {
                         tls = downstreamTls(fc, meta, fw);
                     }
                     L4Route extras =
@@ -136,10 +136,13 @@ public final class ListenerDecoder {
                         tlsRoutes.add(route);
                     }
                 }
-                if (l.hasDefaultFilterChain() && l.getDefaultFilterChain().hasTransportSocket() && tls.isEmpty()) {
+                if (l.hasDefaultFilterChain()
+                        && l.getDefaultFilterChain().hasTransportSocket()
+                        && tls != null
+                        && tls.isEmpty()) {
                     tls = downstreamTls(l.getDefaultFilterChain(), meta, where + ": default_filter_chain");
                 }
-                if (tls.isEmpty()) {
+                if (tls != null && tls.isEmpty()) {
                     tls = Optional.of(ListenerTls.passthrough());
                 }
                 listenerRoutes = new ListenerRoutes.Tls(tlsRoutes);

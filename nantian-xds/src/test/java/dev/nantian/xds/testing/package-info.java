@@ -1,0 +1,2 @@
+/** Test support shared by the xDS server and client tests. */
+package dev.nantian.xds.testing;
