@@ -11,7 +11,6 @@ import dev.nantian.k8s.source.LoadResult;
 import dev.nantian.k8s.source.YamlDirectoryLoader;
 import dev.nantian.k8s.translate.AddressAllocator;
 import dev.nantian.k8s.translate.GatewayTranslator;
-import dev.nantian.k8s.translate.ResourceKey;
 import dev.nantian.k8s.translate.TranslationResult;
 import dev.nantian.proxy.NantianProxy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -189,7 +187,7 @@ public final class StandaloneGateway implements AutoCloseable {
                     errors.add("the proxy rejected the configuration: " + rootMessage(e));
                 }
             }
-            String statusJson = statusDocument.resources(objects, statuses(result));
+            String statusJson = statusDocument.resources(objects, result.allStatuses());
             state = new State(revision, servingRevision, servingVersion, List.copyOf(errors), statusJson);
             if (errors.isEmpty()) {
                 log.info("serving {} (revision {}, {} objects)", servingVersion, abbrev(revision), objects.size());
@@ -201,15 +199,6 @@ public final class StandaloneGateway implements AutoCloseable {
                         errors);
             }
         }
-    }
-
-    private static Map<ResourceKey, Object> statuses(TranslationResult result) {
-        Map<ResourceKey, Object> all = new LinkedHashMap<>();
-        all.putAll(result.gatewayClassStatuses());
-        all.putAll(result.gatewayStatuses());
-        all.putAll(result.httpRouteStatuses());
-        all.putAll(result.grpcRouteStatuses());
-        return all;
     }
 
     private AdminResponse statusResponse() {

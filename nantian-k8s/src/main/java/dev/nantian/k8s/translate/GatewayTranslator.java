@@ -23,11 +23,15 @@ import java.util.List;
  * }</pre>
  *
  * <p>What it implements: GatewayClass acceptance for {@link #controllerName()}; Gateway and per-listener conditions
- * (protocols, route kinds, certificate references with ReferenceGrants, conflicts, addresses); route attachment by
- * parentRef {@code sectionName} and {@code port}, {@code allowedRoutes} namespaces and kinds and hostname
- * intersection; HTTPRoute and GRPCRoute rules with backends resolved to Services, EndpointSlices and, without a
- * cluster, literal {@code clusterIP} or {@code ExternalName}. HTTP and HTTPS listeners only: TLS, TCP and UDP
- * listeners are reported as {@code UnsupportedProtocol}.
+ * (HTTP, HTTPS, TLS in Terminate and Passthrough mode, also mixed on one port, TCP and UDP listeners; route kinds;
+ * certificate references with ReferenceGrants; frontend client-certificate validation; the backend client
+ * certificate; conflicts; addresses); ListenerSets attached through {@code allowedListeners}, whose listeners rank
+ * after the Gateway's; route attachment by parentRef (Gateway or ListenerSet) {@code sectionName} and {@code port},
+ * {@code allowedRoutes} namespaces and kinds and hostname intersection; HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and
+ * UDPRoute rules with backends resolved to Services, EndpointSlices and, without a cluster, literal
+ * {@code clusterIP} or {@code ExternalName}; BackendTLSPolicies (TLS to the Service ports they target); and our
+ * {@code AIService}, {@code TokenPolicy} and {@code WasmPlugin} kinds as extension config of the snapshot, with an
+ * AIService usable as an HTTPRoute backend.
  */
 public final class GatewayTranslator {
     /** The controller name of Nantian Gateway in GatewayClass {@code spec.controllerName}. */

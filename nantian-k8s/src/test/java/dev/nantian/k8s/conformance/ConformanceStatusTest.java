@@ -13,8 +13,12 @@ import dev.nantian.k8s.translate.TranslationResult;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerEntryStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerSetStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.PolicyAncestorStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.PolicyStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteGroupKind;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
 import java.io.IOException;
@@ -24,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -47,23 +52,31 @@ class ConformanceStatusTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** Features not implemented yet; tests that need one are skipped, naming it. */
-    private static final Set<String> UNSUPPORTED_FEATURES = Set.of(
-            "ListenerSet",
-            "BackendTLSPolicy",
-            "TLSRoute",
-            "TCPRoute",
-            "UDPRoute",
-            "GatewayFrontendClientCertificateValidation",
-            "GatewayBackendClientCertificate",
-            "GatewayInfrastructurePropagation",
-            "GatewayStaticAddresses");
+    private static final Set<String> UNSUPPORTED_FEATURES =
+            Set.of("GatewayInfrastructurePropagation", "GatewayStaticAddresses");
+
+    /**
+     * Tests of what an implementation must report when it does NOT support a feature; upstream skips them when the
+     * feature is supported, and the translator supports these.
+     */
+    private static final Map<String, String> ONLY_WITHOUT_FEATURE = Map.of(
+            "TLSRouteListenerMixedTerminationNotSupported", "TLSRouteModeMixed",
+            "TLSRouteListenerTerminateNotSupported", "TLSRouteModeTerminate");
 
     /** Tests whose later checks follow edits to the objects that the vectors do not carry. */
     private static final Set<String> MUTATING = Set.of(
             "GatewayModifyListeners",
             "GatewayObservedGenerationBump",
             "GatewayClassObservedGenerationBump",
-            "HTTPRouteObservedGenerationBump");
+            "HTTPRouteObservedGenerationBump",
+            "BackendTLSPolicyObservedGenerationBump",
+            // its reconcile-test checks follow edits of a CA ConfigMap
+            "BackendTLSPolicy",
+            // its last check follows the deletion of the ReferenceGrant
+            "TCPRouteReferenceGrant",
+            // the newer of the two routes is created by the test's code, after the older one, not by the vectors
+            "TCPRouteMultipleRoutesAttachment",
+            "UDPRouteMultipleRoutesAttachment");
 
     private static TestCertificates.Pem pem;
 
@@ -106,6 +119,9 @@ class ConformanceStatusTest {
                 abort("needs feature " + feature.asString());
             }
         }
+        if (ONLY_WITHOUT_FEATURE.containsKey(name)) {
+            abort("tests the behaviour without feature " + ONLY_WITHOUT_FEATURE.get(name) + ", which is supported");
+        }
         if (MUTATING.contains(name)) {
             abort("edits objects between checks; the vectors do not carry the edits");
         }
@@ -134,6 +150,42 @@ class ConformanceStatusTest {
         assertThat(failures).isNotEmpty();
     }
 
+    /** Guards the checks this harness added against passing vacuously: a wrong expected reason must fail. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "ListenerSetHostnameConflict",
+                "BackendTLSPolicyInvalidKind",
+                "TLSRouteInvalidNoMatchingListener",
+                "TCPRouteInvalidBackendRefNonexistent",
+                "GatewayInvalidFrontendClientCertificateValidation"
+            })
+    void harnessFailsChecksWhoseExpectedReasonIsWrong(String name, @TempDir Path dir) throws Exception {
+        JsonNode test = null;
+        for (JsonNode t : vectors().path("tests")) {
+            if (t.path("name").asString().equals(name)) {
+                test = t.deepCopy();
+            }
+        }
+        int withReason = 0;
+        for (JsonNode check : test.path("checks")) {
+            for (JsonNode cond : check.findParents("reason")) {
+                if (!cond.path("reason").asString("").isEmpty()) {
+                    ((tools.jackson.databind.node.ObjectNode) cond).put("reason", "NotTheRealReason");
+                    withReason++;
+                }
+            }
+        }
+        assertThat(withReason).isPositive();
+        List<String> failures = failures(
+                test,
+                dir,
+                GatewayTranslator.builder()
+                        .addressAllocator(AddressAllocator.loopbackPool())
+                        .build());
+        assertThat(failures).isNotEmpty().allSatisfy(f -> assertThat(f).contains("NotTheRealReason"));
+    }
+
     private static List<String> failures(JsonNode test, Path dir, GatewayTranslator translator) throws Exception {
         write(
                 dir.resolve("00-gatewayclass.yaml"),
@@ -144,13 +196,17 @@ class ConformanceStatusTest {
         for (JsonNode manifest : test.path("manifests")) {
             write(dir.resolve("10-test-" + (i++) + ".yaml"), substitute(resource(manifest.asString())));
         }
+        // the certificates the upstream suite generates: one throwaway pair stands in for all of them, which is
+        // enough for status (only the shape of the material is judged, not trust between the parties)
         StringBuilder secrets = new StringBuilder();
         for (JsonNode r :
                 JSON.readTree(resource("suite-created-resources.json")).path("suiteCreatedResources")) {
+            String ns = r.path("namespace").asString();
+            String rname = r.path("name").asString();
             if (r.path("kind").asString().equals("Secret")) {
-                secrets.append("---\n")
-                        .append(TestCertificates.secretYaml(
-                                r.path("namespace").asString(), r.path("name").asString(), pem));
+                secrets.append("---\n").append(TestCertificates.secretYaml(ns, rname, pem));
+            } else if (r.path("kind").asString().equals("ConfigMap")) {
+                secrets.append("---\n").append(TestCertificates.caConfigMapYaml(ns, rname, pem));
             }
         }
         write(dir.resolve("02-suite-secrets.yaml"), secrets.toString());
@@ -189,8 +245,33 @@ class ConformanceStatusTest {
         Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
+    /** A listener's status, of a Gateway or a ListenerSet. */
+    private record ListenerView(
+            String name, List<RouteGroupKind> supportedKinds, int attachedRoutes, List<Condition> conditions) {
+        static List<ListenerView> of(GatewayStatus g) {
+            List<ListenerView> out = new ArrayList<>();
+            for (ListenerStatus l : list(g.getListeners())) {
+                out.add(new ListenerView(
+                        l.getName(), list(l.getSupportedKinds()), l.getAttachedRoutes(), l.getConditions()));
+            }
+            return out;
+        }
+
+        static List<ListenerView> of(ListenerSetStatus s) {
+            List<ListenerView> out = new ArrayList<>();
+            for (ListenerEntryStatus l : list(s.getListeners())) {
+                out.add(new ListenerView(
+                        l.getName(), list(l.getSupportedKinds()), l.getAttachedRoutes(), l.getConditions()));
+            }
+            return out;
+        }
+    }
+
     /** Judges one check; returns null when it passes, else why not. */
     private static final class Checker {
+        private static final List<String> ROUTE_KINDS =
+                List.of("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute");
+
         private final TranslationResult result;
 
         Checker(TranslationResult result) {
@@ -203,7 +284,13 @@ class ConformanceStatusTest {
             String name = res.path("name").isObject()
                     ? res.path("name").path("Name").asString()
                     : res.path("name").asString();
-            switch (c.path("check").asString()) {
+            String check = c.path("check").asString();
+            for (String kind : ROUTE_KINDS) {
+                if (check.startsWith(kind + "Must")) {
+                    return routeCheck(c, kind, check.substring(kind.length()), ns, name);
+                }
+            }
+            switch (check) {
                 case "GWCMustHaveAcceptedConditionAny":
                 case "GatewayClassMustHaveLatestConditions": {
                     GatewayClassStatus s = result.gatewayClassStatus(name).orElse(null);
@@ -220,31 +307,28 @@ class ConformanceStatusTest {
                     GatewayStatus g = gateway(ns, name);
                     return g == null ? "no status for Gateway " + name : has(g.getConditions(), c.path("condition"));
                 }
-                case "WaitForGatewayAddress": {
-                    GatewayStatus g = gateway(ns, name);
-                    return g == null ? "no status for Gateway " + name : address(g);
-                }
-                case "GatewayStatusMustHaveListeners":
-                    return listeners(gateway(ns, name), c.path("listenersStatus"));
-                case "GatewayListenerMustHaveConditions":
-                case "GatewayListenersMustHaveConditions": {
+                case "GatewayMustHaveAttachedListeners": {
                     GatewayStatus g = gateway(ns, name);
                     if (g == null) {
                         return "no status for Gateway " + name;
                     }
-                    for (JsonNode l : c.path("listeners")) {
-                        ListenerStatus ls = listener(g, l.asString());
-                        if (ls == null) {
-                            return "no listener " + l.asString();
-                        }
-                        for (JsonNode cond : c.path("listenerConditions")) {
-                            String f = has(ls.getConditions(), cond);
-                            if (f != null) {
-                                return "listener " + l.asString() + ": " + f;
-                            }
-                        }
-                    }
-                    return null;
+                    int want = c.path("attachedListenerSets").asInt();
+                    return Objects.equals(g.getAttachedListenerSets(), want)
+                            ? null
+                            : "attachedListenerSets " + g.getAttachedListenerSets() + ", want " + want;
+                }
+                case "WaitForGatewayAddress": {
+                    GatewayStatus g = gateway(ns, name);
+                    return g == null ? "no status for Gateway " + name : address(g);
+                }
+                case "GatewayStatusMustHaveListeners": {
+                    GatewayStatus g = gateway(ns, name);
+                    return g == null ? "no Gateway status" : listeners(ListenerView.of(g), c.path("listenersStatus"));
+                }
+                case "GatewayListenerMustHaveConditions":
+                case "GatewayListenersMustHaveConditions": {
+                    GatewayStatus g = gateway(ns, name);
+                    return g == null ? "no status for Gateway " + name : listenerConditions(ListenerView.of(g), c);
                 }
                 case "GatewayMustHaveZeroRoutes": {
                     GatewayStatus g = gateway(ns, name);
@@ -256,38 +340,90 @@ class ConformanceStatusTest {
                             ? null
                             : "listeners have attached routes";
                 }
-                case "GatewayAndRoutesMustBeAccepted":
-                case "GatewayAndHTTPRoutesMustBeAccepted":
-                    return gatewayAndRoutes(c, ns, name);
-                case "HTTPRouteMustHaveCondition":
-                case "HTTPRouteMustHaveResolvedRefsConditionsTrue":
-                    return routeCondition(c, ns, name);
-                case "HTTPRouteMustHaveLatestConditions": {
-                    HTTPRouteStatus r = result.httpRouteStatus(ns, name).orElse(null);
-                    if (r == null) {
-                        return "no status for HTTPRoute " + name;
+                case "ListenerSetMustHaveCondition": {
+                    ListenerSetStatus s = result.listenerSetStatus(ns, name).orElse(null);
+                    if (s == null) {
+                        return "no status for ListenerSet " + name;
                     }
-                    for (RouteParentStatus p : list(r.getParents())) {
-                        String f = latest(p.getConditions(), "HTTPRoute " + name);
+                    String f = latest(s.getConditions(), "ListenerSet " + name);
+                    return f != null ? f : has(s.getConditions(), c.path("condition"));
+                }
+                case "ListenerSetListenersMustHaveConditions": {
+                    ListenerSetStatus s = result.listenerSetStatus(ns, name).orElse(null);
+                    return s == null ? "no status for ListenerSet " + name : listenerConditions(ListenerView.of(s), c);
+                }
+                case "ListenerSetStatusMustHaveListeners": {
+                    ListenerSetStatus s = result.listenerSetStatus(ns, name).orElse(null);
+                    return s == null
+                            ? "no status for ListenerSet " + name
+                            : listeners(ListenerView.of(s), c.path("listenersStatus"));
+                }
+                case "RoutesAndParentMustBeAccepted":
+                    return routesAndParent(c, ns, name);
+                case "BackendTLSPolicyMustHaveCondition":
+                case "BackendTLSPolicyMustHaveAcceptedConditionTrue":
+                    return policyCondition(c, ns, name);
+                default:
+                    if (check.startsWith("GatewayAnd") && check.endsWith("MustBeAccepted")) {
+                        return gatewayAndRoutes(c, ns, name);
+                    }
+                    return "check " + check + " is not implemented by this harness";
+            }
+        }
+
+        private String routeCheck(JsonNode c, String kind, String what, String ns, String name) {
+            switch (what) {
+                case "MustHaveCondition":
+                case "MustHaveResolvedRefsConditionsTrue":
+                    return routeCondition(c, kind, ns, name);
+                case "MustHaveLatestConditions": {
+                    for (RouteParentStatus p : parents(kind, ns, name)) {
+                        String f = latest(p.getConditions(), kind + " " + name);
                         if (f != null) {
                             return f;
                         }
                     }
-                    return null;
+                    return parents(kind, ns, name).isEmpty() ? "no status for " + kind + " " + name : null;
                 }
-                case "HTTPRouteMustHaveNoAcceptedParents": {
-                    HTTPRouteStatus r = result.httpRouteStatus(ns, name).orElse(null);
-                    List<RouteParentStatus> parents = r == null ? List.of() : list(r.getParents());
+                case "MustHaveNoAcceptedParents": {
+                    List<RouteParentStatus> parents = parents(kind, ns, name);
                     if (parents.isEmpty()) {
                         return null;
                     }
                     Condition a = parents.size() == 1 ? find(parents.get(0).getConditions(), "Accepted") : null;
                     return a != null && a.getStatus().equals("False") ? null : "route has accepted parents";
                 }
-                case "HTTPRouteMustHaveParents":
-                    return routeParents(c, ns, name);
+                case "MustHaveParents":
+                    return routeParents(c, kind, ns, name);
                 default:
-                    return "check " + c.path("check").asString() + " is not implemented by this harness";
+                    return "check " + kind + what + " is not implemented by this harness";
+            }
+        }
+
+        private List<RouteParentStatus> parents(String kind, String ns, String name) {
+            switch (kind) {
+                case "HTTPRoute":
+                    return result.httpRouteStatus(ns, name)
+                            .map(s -> list(s.getParents()))
+                            .orElse(List.of());
+                case "GRPCRoute":
+                    return result.grpcRouteStatus(ns, name)
+                            .map(s -> list(s.getParents()))
+                            .orElse(List.of());
+                case "TLSRoute":
+                    return result.tlsRouteStatus(ns, name)
+                            .map(s -> list(s.getParents()))
+                            .orElse(List.of());
+                case "TCPRoute":
+                    return result.tcpRouteStatus(ns, name)
+                            .map(s -> list(s.getParents()))
+                            .orElse(List.of());
+                case "UDPRoute":
+                    return result.udpRouteStatus(ns, name)
+                            .map(s -> list(s.getParents()))
+                            .orElse(List.of());
+                default:
+                    throw new IllegalArgumentException(kind);
             }
         }
 
@@ -336,29 +472,42 @@ class ConformanceStatusTest {
                     : "no address with a type";
         }
 
-        private static ListenerStatus listener(GatewayStatus g, String name) {
-            for (ListenerStatus l : list(g.getListeners())) {
-                if (name.equals(l.getName())) {
+        private static ListenerView listener(List<ListenerView> all, String name) {
+            for (ListenerView l : all) {
+                if (name.equals(l.name())) {
                     return l;
                 }
             }
             return null;
         }
 
-        private static String listeners(GatewayStatus g, JsonNode want) {
-            if (g == null) {
-                return "no Gateway status";
+        private static String listenerConditions(List<ListenerView> all, JsonNode c) {
+            for (JsonNode l : c.path("listeners")) {
+                ListenerView ls = listener(all, l.asString());
+                if (ls == null) {
+                    return "no listener " + l.asString();
+                }
+                for (JsonNode cond : c.path("listenerConditions")) {
+                    String f = has(ls.conditions(), cond);
+                    if (f != null) {
+                        return "listener " + l.asString() + ": " + f;
+                    }
+                }
             }
-            if (list(g.getListeners()).size() != want.size()) {
-                return "has " + list(g.getListeners()).size() + " listeners, want " + want.size();
+            return null;
+        }
+
+        private static String listeners(List<ListenerView> all, JsonNode want) {
+            if (all.size() != want.size()) {
+                return "has " + all.size() + " listeners, want " + want.size();
             }
             for (JsonNode w : want) {
                 String name = w.path("name").asString();
-                ListenerStatus l = listener(g, name);
+                ListenerView l = listener(all, name);
                 if (l == null) {
                     return "no listener " + name;
                 }
-                List<RouteGroupKind> kinds = list(l.getSupportedKinds());
+                List<RouteGroupKind> kinds = l.supportedKinds();
                 if (w.path("supportedKinds").isEmpty() && !kinds.isEmpty()) {
                     return "listener " + name + " supportedKinds " + kinds + ", want none";
                 }
@@ -372,12 +521,12 @@ class ConformanceStatusTest {
                         return "listener " + name + " lacks supported kind " + k;
                     }
                 }
-                if (l.getAttachedRoutes() != w.path("attachedRoutes").asInt()) {
-                    return "listener " + name + " attachedRoutes " + l.getAttachedRoutes() + ", want "
+                if (l.attachedRoutes() != w.path("attachedRoutes").asInt()) {
+                    return "listener " + name + " attachedRoutes " + l.attachedRoutes() + ", want "
                             + w.path("attachedRoutes").asInt();
                 }
                 for (JsonNode cond : w.path("conditions")) {
-                    String f = has(l.getConditions(), cond);
+                    String f = has(l.conditions(), cond);
                     if (f != null) {
                         return "listener " + name + ": " + f;
                     }
@@ -409,56 +558,81 @@ class ConformanceStatusTest {
             }
             for (JsonNode r : c.path("routes")) {
                 String kind = r.path("kind").asString("HTTPRoute");
-                String rns = r.path("namespace").asString();
-                String rname = r.path("name").asString();
-                List<RouteParentStatus> parents = kind.equals("GRPCRoute")
-                        ? result.grpcRouteStatus(rns, rname)
-                                .map(s -> list(s.getParents()))
-                                .orElse(List.of())
-                        : result.httpRouteStatus(rns, rname)
-                                .map(s -> list(s.getParents()))
-                                .orElse(List.of());
-                boolean ok = false;
-                for (RouteParentStatus p : parents) {
-                    if (CONTROLLER.equals(p.getControllerName())
-                            && name.equals(p.getParentRef().getName())
-                            && "gateway.networking.k8s.io"
-                                    .equals(p.getParentRef().getGroup())
-                            && "Gateway".equals(p.getParentRef().getKind())
-                            && (p.getParentRef().getNamespace() == null
-                                    || ns.equals(p.getParentRef().getNamespace()))) {
-                        Condition a = find(p.getConditions(), "Accepted");
-                        ok = a != null
-                                && a.getStatus().equals("True")
-                                && a.getReason().equals("Accepted");
-                        if (!ok) {
-                            return kind + " " + rname + " parent not accepted: "
-                                    + (a == null ? "no condition" : a.getReason() + " " + a.getMessage());
-                        }
-                    }
-                }
-                if (!ok) {
-                    return kind + " " + rname + " has no parent for Gateway " + name;
+                String f2 = acceptedBy(
+                        kind, r.path("namespace").asString(), r.path("name").asString(), "Gateway", ns, name);
+                if (f2 != null) {
+                    return f2;
                 }
             }
             return null;
         }
 
-        private String routeCondition(JsonNode c, String ns, String name) {
-            HTTPRouteStatus r = result.httpRouteStatus(ns, name).orElse(null);
-            if (r == null) {
-                return "no status for HTTPRoute " + name;
+        /** Null when the route has a parent entry of ours for {@code parentKind ns/name} with Accepted=True. */
+        private String acceptedBy(String kind, String rns, String rname, String parentKind, String ns, String name) {
+            boolean found = false;
+            for (RouteParentStatus p : parents(kind, rns, rname)) {
+                if (CONTROLLER.equals(p.getControllerName())
+                        && name.equals(p.getParentRef().getName())
+                        && "gateway.networking.k8s.io".equals(p.getParentRef().getGroup())
+                        && parentKind.equals(p.getParentRef().getKind())
+                        && (p.getParentRef().getNamespace() == null
+                                || ns.equals(p.getParentRef().getNamespace()))) {
+                    Condition a = find(p.getConditions(), "Accepted");
+                    if (a == null
+                            || !a.getStatus().equals("True")
+                            || !a.getReason().equals("Accepted")) {
+                        return kind + " " + rname + " parent not accepted: "
+                                + (a == null ? "no condition" : a.getReason() + " " + a.getMessage());
+                    }
+                    found = true;
+                }
             }
-            String pns = c.path("parent").path("namespace").asString("");
-            String pname = c.path("parent").path("name").asString();
-            String last = "no parent for " + pname;
-            for (RouteParentStatus p : list(r.getParents())) {
-                String f = latest(p.getConditions(), "HTTPRoute " + name);
+            return found ? null : kind + " " + rname + " has no parent for " + parentKind + " " + name;
+        }
+
+        private String routesAndParent(JsonNode c, String ns, String name) {
+            String parentKind = c.path("resource").path("kind").asString();
+            if (parentKind.equals("ListenerSet")) {
+                ListenerSetStatus s = result.listenerSetStatus(ns, name).orElse(null);
+                String f = s == null ? "no status for ListenerSet " + name : has(s.getConditions(), accepted());
                 if (f != null) {
                     return f;
                 }
             }
-            for (RouteParentStatus p : list(r.getParents())) {
+            for (JsonNode r : c.path("routes")) {
+                String f = acceptedBy(
+                        c.path("routeType").asString(),
+                        r.path("namespace").asString(),
+                        r.path("name").asString(),
+                        parentKind,
+                        ns,
+                        name);
+                if (f != null) {
+                    return f;
+                }
+            }
+            return null;
+        }
+
+        private static JsonNode accepted() {
+            return JSON.createObjectNode().put("type", "Accepted").put("status", "True");
+        }
+
+        private String routeCondition(JsonNode c, String kind, String ns, String name) {
+            List<RouteParentStatus> parents = parents(kind, ns, name);
+            if (parents.isEmpty()) {
+                return "no status for " + kind + " " + name;
+            }
+            String pns = c.path("parent").path("namespace").asString("");
+            String pname = c.path("parent").path("name").asString();
+            String last = "no parent for " + pname;
+            for (RouteParentStatus p : parents) {
+                String f = latest(p.getConditions(), kind + " " + name);
+                if (f != null) {
+                    return f;
+                }
+            }
+            for (RouteParentStatus p : parents) {
                 if (pname.equals(p.getParentRef().getName())
                         && (p.getParentRef().getNamespace() == null
                                 || pns.equals(p.getParentRef().getNamespace()))) {
@@ -472,29 +646,26 @@ class ConformanceStatusTest {
             return last;
         }
 
-        private String routeParents(JsonNode c, String ns, String name) {
-            HTTPRouteStatus r = result.httpRouteStatus(ns, name).orElse(null);
-            List<RouteParentStatus> parents = r == null ? List.of() : list(r.getParents());
+        /**
+         * The vectors' RouteMustHaveParents. Fields the extractor could not resolve statically (an empty parentRef,
+         * a null controllerName) are not compared; the route must still have a parent entry of this controller.
+         */
+        private String routeParents(JsonNode c, String kind, String ns, String name) {
+            List<RouteParentStatus> parents = parents(kind, ns, name);
             for (JsonNode want : c.path("parents")) {
                 JsonNode ref = want.path("parentRef");
                 boolean found = false;
                 for (RouteParentStatus p : parents) {
-                    boolean nsOk = !c.path("namespaceRequired").asBoolean(false)
-                                    && p.getParentRef().getNamespace() == null
-                            || ref.path("namespace")
-                                    .asString("")
-                                    .equals(p.getParentRef().getNamespace());
-                    if (CONTROLLER.equals(p.getControllerName())
-                            && ref.path("name")
-                                    .asString()
-                                    .equals(p.getParentRef().getName())
-                            && ref.path("group")
-                                    .asString()
-                                    .equals(p.getParentRef().getGroup())
-                            && ref.path("kind")
-                                    .asString()
-                                    .equals(p.getParentRef().getKind())
-                            && nsOk) {
+                    ParentReference actual = p.getParentRef();
+                    boolean nsOk = ref.path("namespace").isMissingNode()
+                            || (!c.path("namespaceRequired").asBoolean(false) && actual.getNamespace() == null)
+                            || ref.path("namespace").asString("").equals(actual.getNamespace());
+                    boolean ok = CONTROLLER.equals(p.getControllerName())
+                            && optional(ref, "name", actual.getName())
+                            && optional(ref, "group", actual.getGroup())
+                            && optional(ref, "kind", actual.getKind())
+                            && nsOk;
+                    if (ok) {
                         boolean all = true;
                         for (JsonNode cond : want.path("conditions")) {
                             all &= has(p.getConditions(), cond) == null;
@@ -503,14 +674,46 @@ class ConformanceStatusTest {
                     }
                 }
                 if (!found) {
-                    return "no matching parent " + ref;
+                    return "no matching parent " + ref + " among " + parents;
                 }
             }
             return null;
         }
 
-        private static <T> List<T> list(List<T> list) {
-            return list == null ? List.of() : list;
+        /** Where the expected parentRef names a field, the actual one must carry the same value explicitly. */
+        private static boolean optional(JsonNode ref, String field, String actual) {
+            return ref.path(field).isMissingNode() || ref.path(field).asString().equals(actual);
         }
+
+        private String policyCondition(JsonNode c, String ns, String name) {
+            PolicyStatus s = result.backendTlsPolicyStatus(ns, name).orElse(null);
+            if (s == null) {
+                return "no status for BackendTLSPolicy " + name;
+            }
+            String pns = c.path("parent").path("namespace").asString("");
+            String pname = c.path("parent").path("name").asString();
+            String last = "no ancestor " + pname;
+            for (PolicyAncestorStatus a : list(s.getAncestors())) {
+                String f = latest(a.getConditions(), "BackendTLSPolicy " + name);
+                if (f != null) {
+                    return f;
+                }
+                if (CONTROLLER.equals(a.getControllerName())
+                        && pname.equals(a.getAncestorRef().getName())
+                        && (a.getAncestorRef().getNamespace() == null
+                                || pns.equals(a.getAncestorRef().getNamespace()))) {
+                    String f2 = has(a.getConditions(), c.path("condition"));
+                    if (f2 == null) {
+                        return null;
+                    }
+                    last = f2;
+                }
+            }
+            return last;
+        }
+    }
+
+    private static <T> List<T> list(List<T> list) {
+        return list == null ? List.of() : list;
     }
 }

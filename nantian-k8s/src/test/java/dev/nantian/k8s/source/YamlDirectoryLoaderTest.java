@@ -1,12 +1,15 @@
 package dev.nantian.k8s.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.nantian.k8s.crd.AIService;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
 
 class YamlDirectoryLoaderTest {
 
@@ -70,5 +73,58 @@ class YamlDirectoryLoaderTest {
             assertThat(e.file()).isEqualTo("b.yaml");
             assertThat(e.message()).startsWith("invalid YAML");
         });
+    }
+
+    @Test
+    void loadsTheNewerGatewayApiKindsAndOurOwnAndChecksThemAsAdmissionWould(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("kinds.yaml"), """
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TCPRoute
+                metadata: {name: tcp, namespace: a}
+                spec:
+                  parentRefs: [{name: gw}]
+                  rules: [{backendRefs: [{name: db, port: 5432}]}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: ListenerSet
+                metadata: {name: ls, namespace: a}
+                spec:
+                  parentRef: {name: gw}
+                  listeners: [{name: x, port: 80, protocol: HTTP}]
+                ---
+                apiVersion: gateway.nantian.dev/v1alpha1
+                kind: AIService
+                metadata: {name: chat, namespace: a}
+                spec:
+                  providers: [{name: local, type: Ollama}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: BackendTLSPolicy
+                metadata: {name: both, namespace: a}
+                spec:
+                  targetRefs: [{group: "", kind: Service, name: s}]
+                  validation:
+                    caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}]
+                    wellKnownCACertificates: System
+                    hostname: s.example.com
+                ---
+                apiVersion: gateway.nantian.dev/v1alpha1
+                kind: WasmPlugin
+                metadata: {name: nospec, namespace: a}
+                """);
+
+        LoadResult result = YamlDirectoryLoader.builder().build().load(dir);
+
+        assertThat(result.resources().tcpRoutes()).hasSize(1);
+        assertThat(result.resources().listenerSets()).hasSize(1);
+        AIService ai = result.resources().aiServices().get(0);
+        assertThat(ai.getSpec()).containsKey("providers");
+        // our kinds write back as they were read, like fabric8's
+        assertThat(JsonMapper.builder().build().writeValueAsString(ai))
+                .contains("\"apiVersion\":\"gateway.nantian.dev/v1alpha1\"", "\"kind\":\"AIService\"")
+                .doesNotContain("plural", "markedForDeletion");
+        assertThat(result.errors())
+                .extracting(LoadError::documentIndex, LoadError::field)
+                .containsExactlyInAnyOrder(tuple(3, "spec.validation"), tuple(4, "spec"));
     }
 }

@@ -66,6 +66,17 @@ public final class TestCertificates {
                 + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
+    /** A ConfigMap manifest whose {@code ca.crt} holds the pair's (self-signed) certificate, as a CA bundle. */
+    public static String caConfigMapYaml(String namespace, String name, Pem pem) {
+        StringBuilder sb = new StringBuilder("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ")
+                .append(name)
+                .append("\n  namespace: ")
+                .append(namespace)
+                .append("\ndata:\n  ca.crt: |\n");
+        pem.certificate().lines().forEach(l -> sb.append("    ").append(l).append('\n'));
+        return sb.toString();
+    }
+
     /** A {@code kubernetes.io/tls} Secret manifest holding the pair. */
     public static String secretYaml(String namespace, String name, Pem pem) {
         Base64.Encoder b64 = Base64.getEncoder();

@@ -1,11 +1,15 @@
 package dev.nantian.k8s.source.internal;
 
+import dev.nantian.k8s.crd.ExtensionResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicy;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicyValidation;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteRule;
@@ -17,8 +21,15 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerEntry;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerSet;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.LocalPolicyTargetReferenceWithSectionName;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.SubjectAltName;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.TCPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.UDPRoute;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,6 +88,42 @@ public final class ObjectValidator {
             httpRoute(r);
         } else if (o instanceof GRPCRoute r) {
             grpcRoute(r);
+        } else if (o instanceof TLSRoute r) {
+            if (r.getSpec() == null) {
+                problem("spec", "is required");
+            } else {
+                parentRefs(r.getSpec().getParentRefs());
+                hostnames(r.getSpec().getHostnames());
+                for (int i = 0; i < list(r.getSpec().getRules()).size(); i++) {
+                    backendRefs(r.getSpec().getRules().get(i).getBackendRefs(), "spec.rules[" + i + "]");
+                }
+            }
+        } else if (o instanceof TCPRoute r) {
+            if (r.getSpec() == null) {
+                problem("spec", "is required");
+            } else {
+                parentRefs(r.getSpec().getParentRefs());
+                for (int i = 0; i < list(r.getSpec().getRules()).size(); i++) {
+                    backendRefs(r.getSpec().getRules().get(i).getBackendRefs(), "spec.rules[" + i + "]");
+                }
+            }
+        } else if (o instanceof UDPRoute r) {
+            if (r.getSpec() == null) {
+                problem("spec", "is required");
+            } else {
+                parentRefs(r.getSpec().getParentRefs());
+                for (int i = 0; i < list(r.getSpec().getRules()).size(); i++) {
+                    backendRefs(r.getSpec().getRules().get(i).getBackendRefs(), "spec.rules[" + i + "]");
+                }
+            }
+        } else if (o instanceof ListenerSet ls) {
+            listenerSet(ls);
+        } else if (o instanceof BackendTLSPolicy p) {
+            backendTlsPolicy(p);
+        } else if (o instanceof ExtensionResource e) {
+            if (e.getSpec() == null) {
+                problem("spec", "is required");
+            }
         } else if (o instanceof ReferenceGrant g) {
             if (g.getSpec() == null || list(g.getSpec().getFrom()).isEmpty()) {
                 problem("spec.from", "needs at least one entry");
@@ -132,6 +179,96 @@ public final class ObjectValidator {
                 problem(at + ".protocol", "is required");
             }
             hostname(l.getHostname(), at + ".hostname");
+        }
+    }
+
+    private void listenerSet(ListenerSet ls) {
+        if (ls.getSpec() == null) {
+            problem("spec", "is required");
+            return;
+        }
+        if (ls.getSpec().getParentRef() == null
+                || empty(ls.getSpec().getParentRef().getName())) {
+            problem("spec.parentRef.name", "is required");
+        }
+        List<ListenerEntry> listeners = list(ls.getSpec().getListeners());
+        if (listeners.isEmpty() || listeners.size() > 64) {
+            problem("spec.listeners", "needs 1 to 64 listeners, has " + listeners.size());
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerEntry l = listeners.get(i);
+            String at = "spec.listeners[" + i + "]";
+            if (empty(l.getName())) {
+                problem(at + ".name", "is required");
+            } else if (!names.add(l.getName())) {
+                problem(at + ".name", "'" + l.getName() + "' is not unique");
+            }
+            port(l.getPort(), at + ".port", true);
+            if (empty(l.getProtocol())) {
+                problem(at + ".protocol", "is required");
+            }
+            hostname(l.getHostname(), at + ".hostname");
+        }
+    }
+
+    private void backendTlsPolicy(BackendTLSPolicy p) {
+        if (p.getSpec() == null) {
+            problem("spec", "is required");
+            return;
+        }
+        List<LocalPolicyTargetReferenceWithSectionName> targets =
+                list(p.getSpec().getTargetRefs());
+        if (targets.isEmpty() || targets.size() > 16) {
+            problem("spec.targetRefs", "needs 1 to 16 entries, has " + targets.size());
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            if (empty(targets.get(i).getName())) {
+                problem("spec.targetRefs[" + i + "].name", "is required");
+            }
+            if (empty(targets.get(i).getKind())) {
+                problem("spec.targetRefs[" + i + "].kind", "is required");
+            }
+        }
+        BackendTLSPolicyValidation v = p.getSpec().getValidation();
+        if (v == null) {
+            problem("spec.validation", "is required");
+            return;
+        }
+        if (empty(v.getHostname())) {
+            problem("spec.validation.hostname", "is required");
+        } else if (v.getHostname().startsWith("*")
+                || !HOSTNAME.matcher(v.getHostname()).matches()) {
+            problem("spec.validation.hostname", "'" + v.getHostname() + "' is not a valid lower-case hostname");
+        }
+        boolean refs = !list(v.getCaCertificateRefs()).isEmpty();
+        boolean wellKnown = !empty(v.getWellKnownCACertificates());
+        if (refs == wellKnown) {
+            problem("spec.validation", "needs exactly one of caCertificateRefs and wellKnownCACertificates");
+        }
+        List<SubjectAltName> sans = list(v.getSubjectAltNames());
+        for (int i = 0; i < sans.size(); i++) {
+            SubjectAltName san = sans.get(i);
+            String at = "spec.validation.subjectAltNames[" + i + "]";
+            if ("Hostname".equals(san.getType())) {
+                if (empty(san.getHostname()) || san.getUri() != null) {
+                    problem(at, "type Hostname needs hostname and no uri");
+                }
+            } else if ("URI".equals(san.getType())) {
+                if (empty(san.getUri()) || san.getHostname() != null) {
+                    problem(at, "type URI needs uri and no hostname");
+                }
+            } else {
+                problem(at + ".type", "must be Hostname or URI");
+            }
+        }
+    }
+
+    private void backendRefs(List<BackendRef> refs, String at) {
+        List<BackendRef> list = list(refs);
+        for (int j = 0; j < list.size(); j++) {
+            BackendRef ref = list.get(j);
+            backendRef(ref.getName(), ref.getPort(), ref.getWeight(), at + ".backendRefs[" + j + "]");
         }
     }
 

@@ -5,14 +5,19 @@ import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.Endpoint;
 import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.UpstreamProtocol;
+import dev.nantian.core.model.UpstreamTls;
+import dev.nantian.k8s.crd.AIService;
+import dev.nantian.k8s.crd.ExtensionResource;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -21,14 +26,25 @@ import java.util.TreeMap;
 /**
  * Resolves backend references to {@link Cluster}s: one cluster per Service port, named {@code namespace/service:port},
  * with endpoints from the Service's EndpointSlices, or, without slices, its literal {@code clusterIP} or
- * {@code externalName}. Clusters are created once and collected for the snapshot.
+ * {@code externalName}; and references to AIServices to {@link Backend.ExtensionBackend}s. Clusters are created once
+ * and collected for the snapshot.
+ *
+ * <p>Service ports that a BackendTLSPolicy applies to, and ports with {@code appProtocol: kubernetes.io/wss}, are
+ * reached over TLS. TCP, TLS and UDP routes forward bytes as they are: when such a port also has a TLS cluster,
+ * theirs is a separate one named {@code namespace/service:port/tcp}.
  */
 final class Backends {
     private final Index index;
+    private final BackendTlsPolicies policies;
+    private final Extensions extensions;
     private final Map<String, Cluster> clusters = new TreeMap<>();
+    /** BackendTLSPolicies targeting the Service port behind each cluster, applied or not. */
+    private final Map<String, List<BackendTlsPolicies.Policy>> policiesByCluster = new LinkedHashMap<>();
 
-    Backends(Index index) {
+    Backends(Index index, BackendTlsPolicies policies, Extensions extensions) {
         this.index = index;
+        this.policies = policies;
+        this.extensions = extensions;
     }
 
     /** A resolved reference: the backend, and when it failed, the status reason and message. */
@@ -41,8 +57,11 @@ final class Backends {
     /** A backend reference as written on a route, with defaults not yet applied. */
     record Ref(String group, String kind, String name, String namespace, Integer port, Integer weight) {}
 
+    /** A Service port found for a reference, or the failure. */
+    private record ServiceTarget(Service service, ServicePort port, String namespace, Resolved failure) {}
+
     /**
-     * Resolves one reference of a route.
+     * Resolves one reference of an HTTPRoute or GRPCRoute.
      *
      * @param routeKind {@code HTTPRoute} or {@code GRPCRoute}, for ReferenceGrant checks
      * @param routeNamespace the route's namespace
@@ -57,11 +76,108 @@ final class Backends {
             UpstreamProtocol defaultProtocol) {
         int weight = ref.weight() == null ? 1 : ref.weight();
         String group = Objects2.group(ref.group());
+        if (group.equals(ExtensionResource.GROUP)
+                && AIService.KIND.equals(ref.kind())
+                && routeKind.equals("HTTPRoute")) {
+            return aiService(ref, routeNamespace, weight, filters);
+        }
+        ServiceTarget target = service(ref, routeKind, routeNamespace, weight);
+        if (target.failure() != null) {
+            return target.failure();
+        }
+        ServicePort port = target.port();
+        String namespace = target.namespace();
+        UpstreamProtocol protocol = protocol(port.getAppProtocol(), defaultProtocol);
+        String clusterName = namespace + "/" + ref.name() + ":" + ref.port();
+        if (protocol != protocol(port.getAppProtocol(), UpstreamProtocol.HTTP_1_1)) {
+            // the same Service port reached with a route-implied protocol (gRPC: h2c) is a distinct cluster
+            clusterName += "/" + protocol.name().toLowerCase(Locale.ROOT);
+        }
+        if (!clusters.containsKey(clusterName)) {
+            Cluster.Builder b = Cluster.builder(clusterName)
+                    .protocol(protocol)
+                    .endpoints(endpoints(target.service(), port, namespace));
+            UpstreamTls tls = tls(namespace, ref.name(), port);
+            if (tls != null) {
+                b.tls(tls);
+            }
+            clusters.put(clusterName, b.build());
+            policiesByCluster.put(clusterName, policies.targeting(namespace, ref.name(), port));
+        }
+        return new Resolved(new Backend.ClusterBackend(clusterName, weight, filters), clusterName, null, null);
+    }
+
+    /**
+     * Resolves one reference of a TLSRoute, TCPRoute or UDPRoute to a cluster that carries the bytes unchanged.
+     *
+     * @return the resolved reference; its backend is meaningless, use {@link Resolved#cluster()}
+     */
+    Resolved resolveL4(Ref ref, String routeKind, String routeNamespace) {
+        int weight = ref.weight() == null ? 1 : ref.weight();
+        ServiceTarget target = service(ref, routeKind, routeNamespace, weight);
+        if (target.failure() != null) {
+            return target.failure();
+        }
+        String clusterName = target.namespace() + "/" + ref.name() + ":" + ref.port();
+        if (tls(target.namespace(), ref.name(), target.port()) != null) {
+            clusterName += "/tcp";
+        }
+        if (!clusters.containsKey(clusterName)) {
+            clusters.put(
+                    clusterName,
+                    Cluster.builder(clusterName)
+                            .endpoints(endpoints(target.service(), target.port(), target.namespace()))
+                            .build());
+        }
+        return new Resolved(new Backend.ClusterBackend(clusterName, weight, List.of()), clusterName, null, null);
+    }
+
+    /**
+     * The variant of a TLS cluster that presents a Gateway's client certificate ({@code spec.tls.backend}), named
+     * {@code cluster@namespace/gateway}; clusters without TLS are returned unchanged.
+     */
+    String withClientCertificate(String clusterName, String gateway, String certificate) {
+        Cluster base = clusters.get(clusterName);
+        if (base == null || base.tls().isEmpty()) {
+            return clusterName;
+        }
+        String name = clusterName + "@" + gateway;
+        if (!clusters.containsKey(name)) {
+            UpstreamTls t = base.tls().get();
+            clusters.put(
+                    name,
+                    new Cluster(
+                            name,
+                            base.endpoints(),
+                            base.protocol(),
+                            base.loadBalancing(),
+                            base.connectTimeout(),
+                            base.healthCheck(),
+                            base.outlierDetection(),
+                            Optional.of(new UpstreamTls(
+                                    t.caCertificates(), t.sni(), t.subjectAltNames(), Optional.of(certificate)))));
+            policiesByCluster.put(name, policiesByCluster.getOrDefault(clusterName, List.of()));
+        }
+        return name;
+    }
+
+    /** The BackendTLSPolicies that target the Service port behind a cluster. */
+    List<BackendTlsPolicies.Policy> policiesOf(String clusterName) {
+        return policiesByCluster.getOrDefault(clusterName, List.of());
+    }
+
+    /** Every cluster resolved so far, by name. */
+    List<Cluster> clusters() {
+        return new ArrayList<>(clusters.values());
+    }
+
+    private ServiceTarget service(Ref ref, String routeKind, String routeNamespace, int weight) {
+        String group = Objects2.group(ref.group());
         String kind = Objects2.orDefault(ref.kind(), "Service");
         String namespace = Objects2.orDefault(ref.namespace(), routeNamespace);
         String display = namespace + "/" + ref.name();
         if (!group.isEmpty() || !kind.equals("Service")) {
-            return failed(
+            return failedTarget(
                     weight,
                     Reasons.INVALID_KIND,
                     "backendRef " + display + " has unsupported kind " + (group.isEmpty() ? "" : group + "/") + kind);
@@ -69,7 +185,7 @@ final class Backends {
         if (!namespace.equals(routeNamespace)
                 && !index.permits(
                         Reasons.GATEWAY_GROUP, routeKind, routeNamespace, "", "Service", namespace, ref.name())) {
-            return failed(
+            return failedTarget(
                     weight,
                     Reasons.REF_NOT_PERMITTED,
                     "backendRef to Service " + display + " is not permitted by any ReferenceGrant in namespace "
@@ -77,10 +193,11 @@ final class Backends {
         }
         Service service = index.service(namespace, ref.name());
         if (service == null) {
-            return failed(weight, Reasons.BACKEND_NOT_FOUND, "Service " + display + " not found");
+            return failedTarget(weight, Reasons.BACKEND_NOT_FOUND, "Service " + display + " not found");
         }
         if (ref.port() == null) {
-            return failed(weight, Reasons.UNSUPPORTED_VALUE, "backendRef to Service " + display + " needs a port");
+            return failedTarget(
+                    weight, Reasons.UNSUPPORTED_VALUE, "backendRef to Service " + display + " needs a port");
         }
         ServicePort port = null;
         if (service.getSpec() != null) {
@@ -91,28 +208,61 @@ final class Backends {
             }
         }
         if (port == null) {
-            return failed(weight, Reasons.BACKEND_NOT_FOUND, "Service " + display + " has no port " + ref.port());
+            return failedTarget(weight, Reasons.BACKEND_NOT_FOUND, "Service " + display + " has no port " + ref.port());
         }
-        UpstreamProtocol protocol = protocol(port.getAppProtocol(), defaultProtocol);
-        String clusterName = namespace + "/" + ref.name() + ":" + ref.port();
-        if (protocol != protocol(port.getAppProtocol(), UpstreamProtocol.HTTP_1_1)) {
-            // the same Service port reached with a route-implied protocol (gRPC: h2c) is a distinct cluster
-            clusterName += "/" + protocol.name().toLowerCase(java.util.Locale.ROOT);
-        }
-        if (!clusters.containsKey(clusterName)) {
-            clusters.put(
-                    clusterName,
-                    Cluster.builder(clusterName)
-                            .protocol(protocol)
-                            .endpoints(endpoints(service, port, namespace))
-                            .build());
-        }
-        return new Resolved(new Backend.ClusterBackend(clusterName, weight, filters), clusterName, null, null);
+        return new ServiceTarget(service, port, namespace, null);
     }
 
-    /** Every cluster resolved so far, by name. */
-    List<Cluster> clusters() {
-        return new ArrayList<>(clusters.values());
+    private static ServiceTarget failedTarget(int weight, String reason, String message) {
+        return new ServiceTarget(null, null, null, failed(weight, reason, message));
+    }
+
+    private Resolved aiService(Ref ref, String routeNamespace, int weight, List<HttpFilter> filters) {
+        String namespace = Objects2.orDefault(ref.namespace(), routeNamespace);
+        String display = namespace + "/" + ref.name();
+        if (!namespace.equals(routeNamespace)
+                && !index.permits(
+                        Reasons.GATEWAY_GROUP,
+                        "HTTPRoute",
+                        routeNamespace,
+                        ExtensionResource.GROUP,
+                        AIService.KIND,
+                        namespace,
+                        ref.name())) {
+            return failed(
+                    weight,
+                    Reasons.REF_NOT_PERMITTED,
+                    "backendRef to AIService " + display + " is not permitted by any ReferenceGrant in namespace "
+                            + namespace);
+        }
+        Extensions.Entry e = extensions.get(AIService.KIND, namespace, ref.name());
+        if (e == null) {
+            return failed(weight, Reasons.BACKEND_NOT_FOUND, "AIService " + display + " not found");
+        }
+        if (!e.usable()) {
+            return failed(weight, Reasons.BACKEND_NOT_FOUND, e.unusableReason());
+        }
+        return new Resolved(
+                new Backend.ExtensionBackend(
+                        ExtensionResource.GROUP, AIService.KIND, namespace, ref.name(), weight, filters),
+                null,
+                null,
+                null);
+    }
+
+    /**
+     * TLS to a Service port: from the BackendTLSPolicy that applies to it, or, for a {@code kubernetes.io/wss} port
+     * without one, the JDK's trust store with the Service's cluster DNS name as SNI and expected name.
+     */
+    private UpstreamTls tls(String namespace, String service, ServicePort port) {
+        BackendTlsPolicies.Applied applied = policies.lookup(namespace, service, port);
+        if (applied != null) {
+            return applied.tls();
+        }
+        if ("kubernetes.io/wss".equals(port.getAppProtocol())) {
+            return new UpstreamTls(List.of(), service + "." + namespace + ".svc", List.of(), Optional.empty());
+        }
+        return null;
     }
 
     private static Resolved failed(int weight, String reason, String message) {

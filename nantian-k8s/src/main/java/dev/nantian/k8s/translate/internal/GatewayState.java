@@ -9,7 +9,10 @@ final class GatewayState {
     final Gateway gateway;
     final String namespace;
     final String name;
+    /** The Gateway's own listeners. */
     final List<ListenerState> listeners = new ArrayList<>();
+    /** ListenerSets whose parent is this Gateway, in precedence order, whether the Gateway took them or not. */
+    final List<ListenerSetState> listenerSets = new ArrayList<>();
 
     /** Gateway-level rejection (parameters, addresses), or null. */
     String rejectReason;
@@ -19,6 +22,17 @@ final class GatewayState {
     String addressProblemReason;
     String addressProblemMessage = "";
     boolean wantsAllocatedAddress = true;
+
+    /** Whether {@code spec.tls.backend} names a client certificate, and whether it resolved. */
+    boolean hasBackendTls;
+
+    String backendTlsReason;
+    String backendTlsMessage = "";
+    /** The snapshot name of the client certificate presented to TLS backends, or null. */
+    String backendClientCertificate;
+
+    /** Whether some listener accepts clients without a valid certificate ({@code AllowInsecureFallback}). */
+    boolean insecureFrontendValidation;
 
     GatewayState(Gateway gateway) {
         this.gateway = gateway;
@@ -42,12 +56,14 @@ final class GatewayState {
         return false;
     }
 
-    ListenerState listener(String name) {
-        for (ListenerState l : listeners) {
-            if (l.name.equals(name)) {
-                return l;
+    /** The Gateway's own listeners, then those of the ListenerSets it took, in precedence order. */
+    List<ListenerState> allListeners() {
+        List<ListenerState> all = new ArrayList<>(listeners);
+        for (ListenerSetState set : listenerSets) {
+            if (set.rejectReason == null) {
+                all.addAll(set.listeners);
             }
         }
-        return null;
+        return all;
     }
 }

@@ -1,6 +1,7 @@
 package dev.nantian.k8s.translate.internal;
 
 import dev.nantian.k8s.translate.ResourceSet;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -24,6 +25,7 @@ final class Index {
     private final Map<String, Service> services = new HashMap<>();
     private final Map<String, List<EndpointSlice>> slicesByService = new HashMap<>();
     private final Map<String, Secret> secrets = new HashMap<>();
+    private final Map<String, ConfigMap> configMaps = new HashMap<>();
     private final Map<String, List<ReferenceGrant>> grantsByNamespace = new HashMap<>();
 
     Index(ResourceSet in) {
@@ -47,6 +49,8 @@ final class Index {
         }
         in.secrets()
                 .forEach(s -> secrets.put(key(Objects2.ns(s), s.getMetadata().getName()), s));
+        in.configMaps()
+                .forEach(c -> configMaps.put(key(Objects2.ns(c), c.getMetadata().getName()), c));
         in.referenceGrants().forEach(g -> grantsByNamespace
                 .computeIfAbsent(Objects2.ns(g), k -> new ArrayList<>())
                 .add(g));
@@ -70,6 +74,10 @@ final class Index {
 
     Secret secret(String namespace, String name) {
         return secrets.get(key(namespace, name));
+    }
+
+    ConfigMap configMap(String namespace, String name) {
+        return configMaps.get(key(namespace, name));
     }
 
     /**

@@ -5,7 +5,6 @@ final class Reasons {
     private Reasons() {}
 
     static final String GATEWAY_GROUP = "gateway.networking.k8s.io";
-    static final String NANTIAN_GROUP = "gateway.nantian.dev";
 
     // condition types
     static final String ACCEPTED = "Accepted";
@@ -14,6 +13,7 @@ final class Reasons {
     static final String CONFLICTED = "Conflicted";
     static final String SUPPORTED_VERSION = "SupportedVersion";
     static final String PARTIALLY_INVALID = "PartiallyInvalid";
+    static final String INSECURE_FRONTEND_VALIDATION_MODE = "InsecureFrontendValidationMode";
 
     // reasons
     static final String INVALID_PARAMETERS = "InvalidParameters";
@@ -37,4 +37,15 @@ final class Reasons {
     static final String NO_MATCHING_PARENT = "NoMatchingParent";
     static final String BACKEND_NOT_FOUND = "BackendNotFound";
     static final String INVALID_KIND = "InvalidKind";
+    static final String NOT_ALLOWED = "NotAllowed";
+    static final String PARENT_NOT_ACCEPTED = "ParentNotAccepted";
+    static final String INVALID_CA_CERTIFICATE_REF = "InvalidCACertificateRef";
+    static final String INVALID_CA_CERTIFICATE_KIND = "InvalidCACertificateKind";
+    static final String NO_VALID_CA_CERTIFICATE = "NoValidCACertificate";
+    static final String INVALID_CLIENT_CERTIFICATE_REF = "InvalidClientCertificateRef";
+    static final String CONFIGURATION_CHANGED = "ConfigurationChanged";
+    static final String CONFLICTED_REASON = "Conflicted";
+    static final String TARGET_NOT_FOUND = "TargetNotFound";
+    static final String INVALID_SECRET_REF = "InvalidSecretRef";
+    static final String REFS_NOT_RESOLVED = "RefsNotResolved";
 }

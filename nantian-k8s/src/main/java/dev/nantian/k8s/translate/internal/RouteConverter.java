@@ -8,6 +8,7 @@ import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.HttpRouteMatch;
+import dev.nantian.core.model.L4Backend;
 import dev.nantian.core.model.PathMatch;
 import dev.nantian.core.model.PathModifier;
 import dev.nantian.core.model.QueryParamMatch;
@@ -18,7 +19,13 @@ import dev.nantian.core.model.SessionPersistence;
 import dev.nantian.core.model.StringMatchType;
 import dev.nantian.core.model.Timeouts;
 import dev.nantian.core.model.UpstreamProtocol;
+import dev.nantian.k8s.crd.AIService;
+import dev.nantian.k8s.crd.ExtensionResource;
+import dev.nantian.k8s.crd.TokenPolicy;
+import dev.nantian.k8s.crd.WasmPlugin;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendObjectReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCHeaderMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCMethodMatch;
@@ -41,6 +48,11 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRetry;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteTimeouts;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.TCPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.UDPRoute;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,16 +63,98 @@ import java.util.TreeMap;
 
 /**
  * Converts the rules of HTTPRoutes and GRPCRoutes into route entries, one per match. A rule that cannot be served as
- * written (unsupported filter, invalid value) keeps its matches but answers 500, so its traffic never falls through
- * to a less specific route; the route's status then says which rules were dropped.
+ * written (unsupported filter, invalid value, missing extension) keeps its matches but answers 500, so its traffic
+ * never falls through to a less specific route; the route's status then says which rules were dropped. TLSRoutes,
+ * TCPRoutes and UDPRoutes become weighted backends per rule.
+ *
+ * <p>TokenPolicies are placed here: a rule of a targeted HTTPRoute, or a rule that sends traffic to a targeted
+ * AIService, gets an {@code ExtensionRef} filter per policy at the head of its filters, so the budget is checked
+ * before the AIService backend is called.
  */
 final class RouteConverter {
     private static final String ANNOTATION_PREFIX = "gateway.nantian.dev/";
 
     private final Backends backends;
+    private final Extensions extensions;
 
-    RouteConverter(Backends backends) {
+    RouteConverter(Backends backends, Extensions extensions) {
         this.backends = backends;
+        this.extensions = extensions;
+    }
+
+    RouteView convert(TLSRoute route) {
+        return convertL4(
+                route,
+                route.getSpec().getHostnames(),
+                route.getSpec().getParentRefs(),
+                route.getStatus() == null ? null : route.getStatus().getParents(),
+                ruleBackends(route.getSpec().getRules(), r -> r.getBackendRefs(), r -> r.getName()));
+    }
+
+    RouteView convert(TCPRoute route) {
+        return convertL4(
+                route,
+                null,
+                route.getSpec().getParentRefs(),
+                route.getStatus() == null ? null : route.getStatus().getParents(),
+                ruleBackends(route.getSpec().getRules(), r -> r.getBackendRefs(), r -> r.getName()));
+    }
+
+    RouteView convert(UDPRoute route) {
+        return convertL4(
+                route,
+                null,
+                route.getSpec().getParentRefs(),
+                route.getStatus() == null ? null : route.getStatus().getParents(),
+                ruleBackends(route.getSpec().getRules(), r -> r.getBackendRefs(), r -> r.getName()));
+    }
+
+    /** The backend references and name of each rule. */
+    private static <R> List<Map.Entry<Optional<String>, List<BackendRef>>> ruleBackends(
+            List<R> rules,
+            java.util.function.Function<R, List<BackendRef>> refs,
+            java.util.function.Function<R, String> name) {
+        List<Map.Entry<Optional<String>, List<BackendRef>>> out = new ArrayList<>();
+        for (R rule : Objects2.list(rules)) {
+            out.add(Map.entry(Optional.ofNullable(name.apply(rule)), Objects2.list(refs.apply(rule))));
+        }
+        return out;
+    }
+
+    private RouteView convertL4(
+            HasMetadata route,
+            List<String> hostnames,
+            List<ParentReference> parentRefs,
+            List<RouteParentStatus> previous,
+            List<Map.Entry<Optional<String>, List<BackendRef>>> rules) {
+        RouteView view = new RouteView(route, hostnames, parentRefs, previous);
+        RouteMeta base = meta(view);
+        for (int i = 0; i < rules.size(); i++) {
+            view.rules++;
+            List<L4Backend> list = new ArrayList<>();
+            for (BackendRef ref : rules.get(i).getValue()) {
+                Backends.Resolved r = backends.resolveL4(
+                        new Backends.Ref(
+                                ref.getGroup(),
+                                ref.getKind(),
+                                ref.getName(),
+                                ref.getNamespace(),
+                                ref.getPort(),
+                                ref.getWeight()),
+                        view.kind,
+                        view.namespace);
+                int weight = ref.getWeight() == null ? 1 : ref.getWeight();
+                if (r.ok()) {
+                    view.clusters.add(r.cluster());
+                    list.add(new L4Backend(r.cluster(), weight));
+                } else {
+                    view.unresolved(r.reason(), r.message());
+                    list.add(new L4Backend("", weight)); // its share of connections is refused
+                }
+            }
+            view.l4Rules.add(new RouteView.L4Rule(base.withRule(i, rules.get(i).getKey(), 0), list));
+        }
+        return view;
     }
 
     RouteView convert(HTTPRoute route) {
@@ -89,6 +183,7 @@ final class RouteConverter {
                 }
             }
             if (action == null) {
+                List<String> aiServices = new ArrayList<>();
                 List<Backend> list = new ArrayList<>();
                 for (HTTPBackendRef ref : Objects2.list(rule.getBackendRefs())) {
                     List<HttpFilter> backendFilters = new ArrayList<>();
@@ -111,8 +206,12 @@ final class RouteConverter {
                                     ref.getWeight()),
                             backendFilters,
                             UpstreamProtocol.HTTP_1_1));
+                    if (list.get(list.size() - 1) instanceof Backend.ExtensionBackend ai) {
+                        aiServices.add(ai.namespace() + "/" + ai.name());
+                    }
                 }
                 action = new RouteAction.Forward(list);
+                filters.addAll(0, extensions.tokenPolicyFilters(view.namespace, view.name, aiServices));
             }
             Timeouts timeouts = timeouts(rule.getTimeouts(), problems);
             RetryPolicy retry = retry(rule.getRetry(), problems);
@@ -278,6 +377,8 @@ final class RouteConverter {
         Backends.Resolved r = backends.resolve(ref, view.kind, view.namespace, filters, defaultProtocol);
         if (!r.ok()) {
             view.unresolved(r.reason(), r.message());
+        } else if (r.cluster() != null) {
+            view.clusters.add(r.cluster());
         }
         return r.backend();
     }
@@ -486,6 +587,10 @@ final class RouteConverter {
             view.unresolved(r.reason(), "mirror: " + r.message());
             return null;
         }
+        if (r.cluster() == null) {
+            return unsupported("mirroring to " + ref.getKind(), problems);
+        }
+        view.clusters.add(r.cluster());
         Optional<Fraction> fraction = Optional.empty();
         if (m.getFraction() != null && m.getFraction().getNumerator() != null) {
             int denominator = m.getFraction().getDenominator() == null
@@ -508,13 +613,31 @@ final class RouteConverter {
                 Duration.ofSeconds(c.getMaxAge() == null ? 5 : c.getMaxAge()));
     }
 
-    private static HttpFilter extension(LocalObjectReference ref, RouteView view, List<String> problems) {
+    /**
+     * An {@code ExtensionRef} filter to a WasmPlugin or TokenPolicy of the route's namespace. A reference that
+     * cannot be served (another group or kind, a missing or unusable object) makes the rule answer 500, as Gateway
+     * API requires of filters that cannot be applied.
+     */
+    private HttpFilter extension(LocalObjectReference ref, RouteView view, List<String> problems) {
         if (ref == null || ref.getKind() == null || ref.getName() == null) {
             return missing("ExtensionRef", problems);
         }
         String group = Objects2.orDefault(ref.getGroup(), "");
-        if (!group.equals(Reasons.NANTIAN_GROUP)) {
-            return unsupported("extensionRef to " + group + "/" + ref.getKind(), problems);
+        if (!group.equals(ExtensionResource.GROUP)
+                || !(ref.getKind().equals(WasmPlugin.KIND) || ref.getKind().equals(TokenPolicy.KIND))) {
+            return unsupported(
+                    "extensionRef to " + group + "/" + ref.getKind()
+                            + (ref.getKind().equals(AIService.KIND) ? " (an AIService is a backendRef)" : ""),
+                    problems);
+        }
+        Extensions.Entry e = extensions.get(ref.getKind(), view.namespace, ref.getName());
+        if (e == null) {
+            problems.add("extensionRef " + ref.getKind() + " " + view.namespace + "/" + ref.getName() + " not found");
+            return null;
+        }
+        if (!e.usable()) {
+            problems.add("extensionRef: " + e.unusableReason());
+            return null;
         }
         return new HttpFilter.ExtensionRef(group, ref.getKind(), view.namespace, ref.getName());
     }

@@ -1,5 +1,6 @@
 package dev.nantian.k8s.translate.internal;
 
+import dev.nantian.k8s.crd.ExtensionStatus;
 import dev.nantian.k8s.translate.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
@@ -8,10 +9,19 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassStatusBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatusAddressBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatusBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerEntryStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerEntryStatusBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerSetStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatusBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReferenceBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.PolicyAncestorStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.PolicyAncestorStatusBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.PolicyStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.PolicyStatusBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteGroupKind;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteGroupKindBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatusBuilder;
@@ -28,11 +38,14 @@ import java.util.Set;
  */
 final class Statuses {
     private static final Set<String> CLASS_TYPES = Set.of(Reasons.ACCEPTED, Reasons.SUPPORTED_VERSION);
-    private static final Set<String> GATEWAY_TYPES = Set.of(Reasons.ACCEPTED, Reasons.PROGRAMMED);
+    private static final Set<String> GATEWAY_TYPES = Set.of(
+            Reasons.ACCEPTED, Reasons.PROGRAMMED, Reasons.RESOLVED_REFS, Reasons.INSECURE_FRONTEND_VALIDATION_MODE);
+    private static final Set<String> LISTENER_SET_TYPES = Set.of(Reasons.ACCEPTED, Reasons.PROGRAMMED);
     private static final Set<String> LISTENER_TYPES =
             Set.of(Reasons.ACCEPTED, Reasons.PROGRAMMED, Reasons.RESOLVED_REFS, Reasons.CONFLICTED);
     private static final Set<String> ROUTE_TYPES =
             Set.of(Reasons.ACCEPTED, Reasons.RESOLVED_REFS, Reasons.PARTIALLY_INVALID);
+    private static final Set<String> POLICY_TYPES = Set.of(Reasons.ACCEPTED, Reasons.RESOLVED_REFS);
 
     private final String controllerName;
     private final Instant now;
@@ -44,24 +57,47 @@ final class Statuses {
 
     /** Whether a parentRef, with defaults applied, was accepted, and why not. */
     record ParentOutcome(ParentReference ref, boolean accepted, String reason, String message) {
-        static ParentOutcome accepted(ParentReference ref, GatewayState gw) {
-            return new ParentOutcome(normalize(ref, gw), true, Reasons.ACCEPTED, "");
+        static ParentOutcome accepted(ParentReference ref, Parent parent) {
+            return new ParentOutcome(normalize(ref, parent), true, Reasons.ACCEPTED, "");
         }
 
-        static ParentOutcome rejected(ParentReference ref, GatewayState gw, String reason, String message) {
-            return new ParentOutcome(normalize(ref, gw), false, reason, message);
+        static ParentOutcome rejected(ParentReference ref, Parent parent, String reason, String message) {
+            return new ParentOutcome(normalize(ref, parent), false, reason, message);
         }
 
         /** The parentRef with group, kind and namespace written out, as status readers compare them. */
-        private static ParentReference normalize(ParentReference ref, GatewayState gw) {
+        private static ParentReference normalize(ParentReference ref, Parent parent) {
             return new ParentReferenceBuilder()
                     .withGroup(Reasons.GATEWAY_GROUP)
-                    .withKind("Gateway")
-                    .withNamespace(gw.namespace)
-                    .withName(gw.name)
+                    .withKind(parent.kind())
+                    .withNamespace(parent.namespace())
+                    .withName(parent.name())
                     .withSectionName(ref.getSectionName())
                     .withPort(ref.getPort())
                     .build();
+        }
+    }
+
+    /** A route parent of ours: a Gateway, or a ListenerSet of one ({@code listenerSet} not null). */
+    record Parent(GatewayState gateway, ListenerSetState listenerSet) {
+        String kind() {
+            return listenerSet == null ? "Gateway" : "ListenerSet";
+        }
+
+        String namespace() {
+            return listenerSet == null ? gateway.namespace : listenerSet.namespace;
+        }
+
+        String name() {
+            return listenerSet == null ? gateway.name : listenerSet.name;
+        }
+
+        String display() {
+            return kind() + " " + namespace() + "/" + name();
+        }
+
+        List<ListenerState> listeners() {
+            return listenerSet == null ? gateway.listeners : listenerSet.listeners;
         }
     }
 
@@ -93,8 +129,22 @@ final class Statuses {
             if (isProgrammed) {
                 programmedCount++;
             }
-            listeners.add(listener(gw, ls, isProgrammed, gen, old));
+            List<Condition> previous = null;
+            if (old != null) {
+                for (ListenerStatus s : Objects2.list(old.getListeners())) {
+                    if (ls.name.equals(s.getName())) {
+                        previous = s.getConditions();
+                    }
+                }
+            }
+            listeners.add(new ListenerStatusBuilder()
+                    .withName(ls.name)
+                    .withSupportedKinds(kinds(ls))
+                    .withAttachedRoutes(ls.attachedRoutes.size())
+                    .withConditions(listenerConditions(ls, isProgrammed, gen, previous))
+                    .build());
         }
+        List<Condition> desired = new ArrayList<>();
         Condition acceptedCondition;
         if (gw.rejectReason != null) {
             acceptedCondition = Conditions.of(Reasons.ACCEPTED, false, gw.rejectReason, gw.rejectMessage, gen);
@@ -107,30 +157,45 @@ final class Statuses {
         } else {
             acceptedCondition = Conditions.of(Reasons.ACCEPTED, true, Reasons.ACCEPTED, "", gen);
         }
-        Condition programmedCondition;
+        desired.add(acceptedCondition);
         if (!"True".equals(acceptedCondition.getStatus())) {
-            programmedCondition =
-                    Conditions.of(Reasons.PROGRAMMED, false, Reasons.INVALID, "the Gateway is not accepted", gen);
+            desired.add(Conditions.of(Reasons.PROGRAMMED, false, Reasons.INVALID, "the Gateway is not accepted", gen));
         } else if (gw.addressProblemReason != null) {
-            programmedCondition =
-                    Conditions.of(Reasons.PROGRAMMED, false, gw.addressProblemReason, gw.addressProblemMessage, gen);
+            desired.add(
+                    Conditions.of(Reasons.PROGRAMMED, false, gw.addressProblemReason, gw.addressProblemMessage, gen));
         } else if (gw.address == null) {
-            programmedCondition = Conditions.of(
-                    Reasons.PROGRAMMED, false, Reasons.ADDRESS_NOT_ASSIGNED, "no address is free for it", gen);
+            desired.add(Conditions.of(
+                    Reasons.PROGRAMMED, false, Reasons.ADDRESS_NOT_ASSIGNED, "no address is free for it", gen));
         } else if (programmedCount == 0) {
-            programmedCondition =
-                    Conditions.of(Reasons.PROGRAMMED, false, Reasons.INVALID, "no listener is programmed", gen);
+            desired.add(Conditions.of(Reasons.PROGRAMMED, false, Reasons.INVALID, "no listener is programmed", gen));
         } else {
-            programmedCondition = Conditions.of(Reasons.PROGRAMMED, true, Reasons.PROGRAMMED, "", gen);
+            desired.add(Conditions.of(Reasons.PROGRAMMED, true, Reasons.PROGRAMMED, "", gen));
+        }
+        if (gw.hasBackendTls) {
+            desired.add(
+                    gw.backendTlsReason == null
+                            ? Conditions.of(Reasons.RESOLVED_REFS, true, Reasons.RESOLVED_REFS, "", gen)
+                            : Conditions.of(
+                                    Reasons.RESOLVED_REFS, false, gw.backendTlsReason, gw.backendTlsMessage, gen));
+        }
+        if (gw.insecureFrontendValidation) {
+            desired.add(Conditions.of(
+                    Reasons.INSECURE_FRONTEND_VALIDATION_MODE,
+                    true,
+                    Reasons.CONFIGURATION_CHANGED,
+                    "some listeners accept clients without a valid certificate (AllowInsecureFallback)",
+                    gen));
+        }
+        int attachedSets = 0;
+        for (ListenerSetState set : gw.listenerSets) {
+            if (set.accepted()) {
+                attachedSets++;
+            }
         }
         GatewayStatusBuilder b = new GatewayStatusBuilder()
-                .withConditions(Conditions.merge(
-                        old == null ? null : old.getConditions(),
-                        List.of(acceptedCondition, programmedCondition),
-                        GATEWAY_TYPES,
-                        now))
+                .withConditions(Conditions.merge(old == null ? null : old.getConditions(), desired, GATEWAY_TYPES, now))
                 .withListeners(listeners)
-                .withAttachedListenerSets(old == null ? null : old.getAttachedListenerSets());
+                .withAttachedListenerSets(attachedSets);
         if (gw.address != null && gw.rejectReason == null) {
             b.withAddresses(new GatewayStatusAddressBuilder()
                     .withType("IPAddress")
@@ -140,16 +205,74 @@ final class Statuses {
         return b.build();
     }
 
-    private ListenerStatus listener(
-            GatewayState gw, ListenerState ls, boolean programmed, long gen, GatewayStatus old) {
-        List<Condition> previous = null;
-        if (old != null) {
-            for (ListenerStatus s : Objects2.list(old.getListeners())) {
-                if (ls.name.equals(s.getName())) {
-                    previous = s.getConditions();
+    /**
+     * A ListenerSet's status: {@code Accepted} and {@code Programmed} when the Gateway took it and at least one of
+     * its listeners is valid (respectively served); its listeners as the Gateway's are reported.
+     */
+    ListenerSetStatus listenerSet(ListenerSetState set, Map<ListenerState, Boolean> programmed) {
+        long gen = Objects2.generation(set.object);
+        ListenerSetStatus old = set.object.getStatus();
+        List<ListenerEntryStatus> listeners = new ArrayList<>();
+        boolean anyProgrammed = false;
+        if (set.rejectReason == null) {
+            for (ListenerState ls : set.listeners) {
+                boolean isProgrammed = programmed.getOrDefault(ls, false);
+                anyProgrammed |= isProgrammed;
+                List<Condition> previous = null;
+                if (old != null) {
+                    for (ListenerEntryStatus s : Objects2.list(old.getListeners())) {
+                        if (ls.name.equals(s.getName())) {
+                            previous = s.getConditions();
+                        }
+                    }
                 }
+                listeners.add(new ListenerEntryStatusBuilder()
+                        .withName(ls.name)
+                        .withSupportedKinds(kinds(ls))
+                        .withAttachedRoutes(ls.attachedRoutes.size())
+                        .withConditions(listenerConditions(ls, isProgrammed, gen, previous))
+                        .build());
             }
         }
+        List<Condition> desired;
+        if (set.rejectReason != null) {
+            desired = List.of(
+                    Conditions.of(Reasons.ACCEPTED, false, set.rejectReason, set.rejectMessage, gen),
+                    Conditions.of(Reasons.PROGRAMMED, false, set.rejectReason, set.rejectMessage, gen));
+        } else {
+            desired = List.of(
+                    set.accepted()
+                            ? Conditions.of(Reasons.ACCEPTED, true, Reasons.ACCEPTED, "", gen)
+                            : Conditions.of(
+                                    Reasons.ACCEPTED,
+                                    false,
+                                    Reasons.LISTENERS_NOT_VALID,
+                                    "no listener of the ListenerSet is valid",
+                                    gen),
+                    anyProgrammed
+                            ? Conditions.of(Reasons.PROGRAMMED, true, Reasons.PROGRAMMED, "", gen)
+                            : Conditions.of(
+                                    Reasons.PROGRAMMED,
+                                    false,
+                                    Reasons.LISTENERS_NOT_VALID,
+                                    "no listener of the ListenerSet is programmed",
+                                    gen));
+        }
+        return new ListenerSetStatusBuilder()
+                .withConditions(
+                        Conditions.merge(old == null ? null : old.getConditions(), desired, LISTENER_SET_TYPES, now))
+                .withListeners(listeners)
+                .build();
+    }
+
+    private static List<RouteGroupKind> kinds(ListenerState ls) {
+        List<RouteGroupKind> kinds = new ArrayList<>();
+        ls.supportedKinds.forEach(k -> kinds.add(new RouteGroupKindBuilder(k).build()));
+        return kinds;
+    }
+
+    private List<Condition> listenerConditions(
+            ListenerState ls, boolean programmed, long gen, List<Condition> previous) {
         String notProgrammedWhy = !ls.accepted
                 ? ls.acceptedMessage
                 : ls.conflicted
@@ -162,15 +285,13 @@ final class Statuses {
                 Conditions.of(Reasons.CONFLICTED, ls.conflicted, ls.conflictedReason, ls.conflictedMessage, gen),
                 programmed
                         ? Conditions.of(Reasons.PROGRAMMED, true, Reasons.PROGRAMMED, "", gen)
-                        : Conditions.of(Reasons.PROGRAMMED, false, Reasons.INVALID, notProgrammedWhy, gen));
-        List<io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteGroupKind> kinds = new ArrayList<>();
-        ls.supportedKinds.forEach(k -> kinds.add(new RouteGroupKindBuilder(k).build()));
-        return new ListenerStatusBuilder()
-                .withName(ls.name)
-                .withSupportedKinds(kinds)
-                .withAttachedRoutes(ls.attachedRoutes.size())
-                .withConditions(Conditions.merge(previous, desired, LISTENER_TYPES, now))
-                .build();
+                        : Conditions.of(
+                                Reasons.PROGRAMMED,
+                                false,
+                                ls.conflicted ? ls.conflictedReason : Reasons.INVALID,
+                                notProgrammedWhy,
+                                gen));
+        return Conditions.merge(previous, desired, LISTENER_TYPES, now);
     }
 
     /** The route's parents: other controllers' entries as they were, then one entry per parentRef of ours. */
@@ -213,6 +334,7 @@ final class Statuses {
             if (controllerName.equals(p.getControllerName())
                     && r != null
                     && Objects.equals(r.getName(), ref.getName())
+                    && Objects2.orDefault(r.getKind(), "Gateway").equals(ref.getKind())
                     && Objects2.orDefault(r.getNamespace(), route.namespace).equals(ref.getNamespace())
                     && Objects.equals(r.getSectionName(), ref.getSectionName())
                     && Objects.equals(r.getPort(), ref.getPort())) {
@@ -220,5 +342,68 @@ final class Statuses {
             }
         }
         return null;
+    }
+
+    /**
+     * A BackendTLSPolicy's status: one ancestor entry per Gateway of ours whose routes reach a Service port the
+     * policy targets, with the policy's own conditions; other controllers' ancestors as they were.
+     */
+    PolicyStatus backendTlsPolicy(BackendTlsPolicies.Policy p) {
+        long gen = Objects2.generation(p.object);
+        PolicyStatus old = p.object.getStatus();
+        List<PolicyAncestorStatus> out = new ArrayList<>();
+        List<PolicyAncestorStatus> previous = old == null ? List.of() : Objects2.list(old.getAncestors());
+        for (PolicyAncestorStatus a : previous) {
+            if (!controllerName.equals(a.getControllerName())) {
+                out.add(new PolicyAncestorStatusBuilder(a).build());
+            }
+        }
+        List<Condition> desired = List.of(
+                Conditions.of(Reasons.ACCEPTED, p.accepted, p.acceptedReason, p.acceptedMessage, gen),
+                Conditions.of(Reasons.RESOLVED_REFS, p.resolvedRefs, p.resolvedRefsReason, p.resolvedRefsMessage, gen));
+        for (String gateway : p.ancestors) {
+            String namespace = gateway.substring(0, gateway.indexOf('/'));
+            String name = gateway.substring(gateway.indexOf('/') + 1);
+            List<Condition> before = null;
+            for (PolicyAncestorStatus a : previous) {
+                ParentReference r = a.getAncestorRef();
+                if (controllerName.equals(a.getControllerName())
+                        && r != null
+                        && name.equals(r.getName())
+                        && namespace.equals(Objects2.orDefault(r.getNamespace(), p.namespace))) {
+                    before = a.getConditions();
+                }
+            }
+            out.add(new PolicyAncestorStatusBuilder()
+                    .withAncestorRef(new ParentReferenceBuilder()
+                            .withGroup(Reasons.GATEWAY_GROUP)
+                            .withKind("Gateway")
+                            .withNamespace(namespace)
+                            .withName(name)
+                            .build())
+                    .withControllerName(controllerName)
+                    .withConditions(Conditions.merge(before, desired, POLICY_TYPES, now))
+                    .build());
+        }
+        return new PolicyStatusBuilder().withAncestors(out).build();
+    }
+
+    /**
+     * The status of one of our own objects: {@code Accepted} (the spec is valid) and {@code ResolvedRefs} (what it
+     * references exists); it is served only when both hold.
+     */
+    ExtensionStatus extension(Extensions.Entry e) {
+        long gen = Objects2.generation(e.object);
+        List<Condition> desired = List.of(
+                e.problems.isEmpty()
+                        ? Conditions.of(Reasons.ACCEPTED, true, Reasons.ACCEPTED, "", gen)
+                        : Conditions.of(Reasons.ACCEPTED, false, Reasons.INVALID, String.join("; ", e.problems), gen),
+                e.unresolved.isEmpty()
+                        ? Conditions.of(Reasons.RESOLVED_REFS, true, Reasons.RESOLVED_REFS, "", gen)
+                        : Conditions.of(
+                                Reasons.RESOLVED_REFS, false, e.refsReason, String.join("; ", e.unresolved), gen));
+        ExtensionStatus old = e.object.getStatus();
+        return new ExtensionStatus(
+                Conditions.merge(old == null ? null : old.getConditions(), desired, POLICY_TYPES, now));
     }
 }

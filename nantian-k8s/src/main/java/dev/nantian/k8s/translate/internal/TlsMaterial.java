@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads and checks the certificate and key of a {@code kubernetes.io/tls} Secret. */
+/** Reads and checks the certificate and key of a {@code kubernetes.io/tls} Secret, and CA bundles. */
 final class TlsMaterial {
     private TlsMaterial() {}
 
@@ -48,6 +48,28 @@ final class TlsMaterial {
             return problem("tls.key is not a PEM private key");
         }
         return new Result(cert, key, null);
+    }
+
+    /** Why {@code pem} is not a bundle of one or more PEM certificates, or null when it is. */
+    static String caBundleProblem(String pem) {
+        if (pem == null || pem.isBlank()) {
+            return "has no ca.crt";
+        }
+        try {
+            if (CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+                    .isEmpty()) {
+                return "ca.crt holds no certificate";
+            }
+            return null;
+        } catch (CertificateException | RuntimeException e) {
+            return "ca.crt is not a PEM certificate bundle";
+        }
+    }
+
+    /** A value of a Secret, from {@code data} (base64) or {@code stringData}; null when absent or not base64. */
+    static String secretValue(Secret secret, String key) {
+        return value(secret, key);
     }
 
     private static Result problem(String text) {
