@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,7 @@ public final class ConformanceRunner {
     private final String gatewayCommand;
     private final String adminAddress;
     private final Set<String> only;
+    private final Map<String, String> excluded;
     private final Consumer<String> progress;
     private final Suite.Settings settings;
     private final Duration startupTimeout;
@@ -63,6 +65,7 @@ public final class ConformanceRunner {
         this.gatewayCommand = b.gatewayCommand;
         this.adminAddress = b.adminAddress;
         this.only = Set.copyOf(b.only);
+        this.excluded = Map.copyOf(b.excluded);
         this.progress = b.progress;
         this.settings = new Suite.Settings(
                 b.gatewayClassName,
@@ -120,7 +123,11 @@ public final class ConformanceRunner {
                 List<String> features = awaitFeatures(admin, gateway);
                 List<ConformanceReport.TestResult> results = new ArrayList<>();
                 for (ConformanceTest test : tests) {
-                    ConformanceReport.TestResult result = suite.run(test, new LinkedHashSet<>(features));
+                    String why = excluded.get(test.name());
+                    ConformanceReport.TestResult result = why != null
+                            ? new ConformanceReport.TestResult(
+                                    test.name(), ConformanceReport.Outcome.SKIP, why, List.of(), List.of())
+                            : suite.run(test, new LinkedHashSet<>(features));
                     if (gateway != null && !gateway.isAlive()) {
                         throw new ConformanceSetupException(
                                 "the gateway exited with status " + gateway.exitValue() + " during " + test.name()
@@ -177,6 +184,7 @@ public final class ConformanceRunner {
         private String gatewayCommand = DEFAULT_GATEWAY_COMMAND;
         private String adminAddress = "127.0.0.1:19082";
         private final Set<String> only = new LinkedHashSet<>();
+        private final Map<String, String> excluded = new LinkedHashMap<>();
         private Consumer<String> progress = line -> {};
         private String gatewayClassName = "nantian";
         private String controllerName = "gateway.networking.k8s.io/nantian-gw";
@@ -223,6 +231,15 @@ public final class ConformanceRunner {
         /** Runs only the named test; may be called several times. */
         public Builder only(String testName) {
             only.add(requireNonNull(testName, "testName"));
+            return this;
+        }
+
+        /**
+         * Skips the named test, reporting {@code reason}: for tests the vectors cannot drive faithfully, such as
+         * those whose upstream code edits or deletes objects between checks without the edit being in the data.
+         */
+        public Builder exclude(String testName, String reason) {
+            excluded.put(requireNonNull(testName, "testName"), requireNonNull(reason, "reason"));
             return this;
         }
 

@@ -135,28 +135,25 @@ public final class StatusJudge {
             if (r == null) {
                 return kind + " " + ref(text(route, "namespace", ""), text(route, "name", "")) + " has no status";
             }
-            List<String> wantSections = sections.isEmpty() ? java.util.Collections.singletonList(null) : sections;
-            for (String section : wantSections) {
-                if (!hasAcceptedParent(r, "Gateway", gateway.namespace(), gateway.name(), section)) {
-                    return kind + " " + r.name() + " is not Accepted by Gateway " + gateway.name()
-                            + (section == null ? "" : " listener " + section) + " (parents: "
-                            + r.status().path("parents") + ")";
-                }
+            if (!hasAcceptedParent(r, "Gateway", gateway.namespace(), gateway.name())) {
+                return kind + " " + r.name() + " is not Accepted by Gateway " + gateway.name()
+                        + (sections.isEmpty() ? "" : " listeners " + sections) + " (parents: "
+                        + r.status().path("parents") + ")";
             }
         }
         return null;
     }
 
-    private boolean hasAcceptedParent(
-            StatusSnapshot.Resource route, String parentKind, String namespace, String name, String section) {
+    private boolean hasAcceptedParent(StatusSnapshot.Resource route, String parentKind, String namespace, String name) {
         Condition accepted = new Condition("Accepted", "True", "Accepted");
         for (JsonNode parent : nodes(route.status(), "parents")) {
             JsonNode ref = parent.path("parentRef");
             if (!name.equals(text(ref, "name"))
                     || !parentKind.equals(text(ref, "kind", "Gateway"))
                     || !(text(ref, "namespace") == null || namespace.equals(text(ref, "namespace")))
-                    || !controllerName.equals(text(parent, "controllerName"))
-                    || section != null && !section.equals(text(ref, "sectionName"))) {
+                    || !controllerName.equals(text(parent, "controllerName"))) {
+                // sectionName and port are not compared, as upstream's parent matching does not: a route that
+                // attaches by port is accepted by the listener on that port without naming it.
                 continue;
             }
             if (nodes(parent, "conditions").stream().anyMatch(accepted::matches)) {
@@ -340,7 +337,7 @@ public final class StatusJudge {
             if (r == null) {
                 return routeKind + " " + text(route, "name") + " has no status";
             }
-            if (!hasAcceptedParent(r, parent.kind(), parent.namespace(), parent.name(), null)) {
+            if (!hasAcceptedParent(r, parent.kind(), parent.namespace(), parent.name())) {
                 return routeKind + " " + r.name() + " is not Accepted by " + parent.kind() + " " + parent.name()
                         + " (parents: " + r.status().path("parents") + ")";
             }
