@@ -4,12 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import dev.nantian.core.NantianException;
 import dev.nantian.core.model.ConfigSnapshot;
+import dev.nantian.proxy.accesslog.AccessLogSettings;
 import dev.nantian.proxy.internal.CompiledConfig;
 import dev.nantian.proxy.internal.ListenerManager;
 import dev.nantian.proxy.internal.ProxyContext;
 import dev.nantian.proxy.internal.ProxySettings;
+import dev.nantian.proxy.internal.Telemetry;
 import dev.nantian.proxy.internal.Transport;
 import dev.nantian.proxy.internal.UpstreamPools;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
@@ -17,6 +20,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -29,8 +33,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane: serves a {@link ConfigSnapshot}'s HTTP listeners (HTTP/1.1 and cleartext HTTP/2, by prior knowledge
- * or {@code Upgrade: h2c}) and forwards to its clusters over pooled connections.
+ * The data plane: serves a {@link ConfigSnapshot}'s listeners and forwards to its clusters over pooled connections:
+ * HTTP (HTTP/1.1 and cleartext HTTP/2, by prior knowledge or {@code Upgrade: h2c}), HTTPS (certificates chosen by
+ * SNI, ALPN {@code h2} and {@code http/1.1}, client-certificate validation, 421 for misdirected requests), TLS
+ * (passthrough or terminated, routed by SNI, sharing ports with HTTPS), TCP and UDP. Clusters may be reached over
+ * TLS (CA bundles or system trust, SNI, SAN verification, client certificates). TLS contexts are built with each
+ * config, never per connection.
  *
  * <pre>{@code
  * try (NantianProxy proxy = NantianProxy.builder().eventLoopThreads(4).build()) {
@@ -45,6 +53,10 @@ import org.slf4j.LoggerFactory;
  * snapshots: sockets that stay keep their connections, new ones open, removed ones stop accepting and drain. An
  * update that does not compile, or whose sockets cannot be bound, fails its stage and changes nothing.
  *
+ * <p><b>Observability</b> is opt-in: {@link Builder#accessLog} writes an access log off the event loops and
+ * {@link Builder#meterRegistry} records the meters named in {@link dev.nantian.proxy.metrics.ProxyMetrics};
+ * {@link dev.nantian.proxy.admin.ProxyAdmin} serves both, with the config, on an admin endpoint.
+ *
  * <p>Thread-safe. Two proxies in one JVM share nothing.
  */
 public final class NantianProxy implements AutoCloseable {
@@ -58,6 +70,9 @@ public final class NantianProxy implements AutoCloseable {
     private final UpstreamPools pools;
     private final ListenerManager listeners;
     private final ConfigSnapshot initial;
+    private final Telemetry telemetry;
+    private final MeterRegistry meterRegistry;
+    private volatile boolean configApplied;
     private final Object lifecycle = new Object();
     private CompletableFuture<Void> started;
     private CompletableFuture<Void> closed;
@@ -75,11 +90,14 @@ public final class NantianProxy implements AutoCloseable {
                 b.maxIdleConnectionsPerEndpoint,
                 b.mirrorTimeout,
                 b.drainTimeout);
+        // First: the only step that can fail (the access log file), before threads exist.
+        this.telemetry = Telemetry.create(b.accessLog, b.meterRegistry);
+        this.meterRegistry = b.meterRegistry;
         this.transport = Transport.choose(b.preferNativeTransport);
         this.group = transport.newGroup(b.eventLoopThreads, new DefaultThreadFactory("nantian-proxy", true));
         this.configThread = Executors.newSingleThreadExecutor(new DefaultThreadFactory("nantian-proxy-config", true));
         this.pools = new UpstreamPools(transport, settings);
-        ProxyContext context = new ProxyContext(settings, config, pools);
+        ProxyContext context = new ProxyContext(settings, config, pools, telemetry);
         this.listeners = new ListenerManager(group, transport, context);
         this.initial = b.initialSnapshot;
     }
@@ -130,8 +148,16 @@ public final class NantianProxy implements AutoCloseable {
     private CompletableFuture<Void> apply(ConfigSnapshot snapshot) {
         return CompletableFuture.runAsync(
                 () -> {
-                    CompiledConfig next = CompiledConfig.compile(snapshot);
-                    listeners.apply(next, () -> config.set(next));
+                    CompiledConfig next;
+                    try {
+                        next = CompiledConfig.compile(snapshot);
+                        listeners.apply(next, () -> config.set(next));
+                    } catch (RuntimeException e) {
+                        telemetry.configRejected();
+                        throw e;
+                    }
+                    configApplied = true;
+                    telemetry.configApplied(next);
                     pools.retainOnly(next.endpointKeys());
                     log.info("serving config version {}", snapshot.version());
                 },
@@ -141,6 +167,21 @@ public final class NantianProxy implements AutoCloseable {
     /** The version of the snapshot that new requests are served with; empty before the first one. */
     public String configVersion() {
         return config.get().version();
+    }
+
+    /** The snapshot that new requests are served with; an empty one before the first update. */
+    public ConfigSnapshot configSnapshot() {
+        return config.get().snapshot();
+    }
+
+    /** True once a snapshot was applied: the initial one, or an update. What readiness probes ask. */
+    public boolean isConfigApplied() {
+        return configApplied;
+    }
+
+    /** The registry the proxy records its meters on, if the builder was given one. */
+    public Optional<MeterRegistry> meterRegistry() {
+        return Optional.ofNullable(meterRegistry);
     }
 
     /** True when the native epoll transport is in use, false for NIO. */
@@ -171,6 +212,8 @@ public final class NantianProxy implements AutoCloseable {
                 closed = new CompletableFuture<>();
                 CompletableFuture.supplyAsync(listeners::closeAll, configThread)
                         .thenCompose(drained -> drained)
+                        // Off the event loops: flushing the access log may block on the disk.
+                        .whenCompleteAsync((v, e) -> telemetry.close(), configThread)
                         .whenComplete((v, e) -> {
                             pools.close();
                             configThread.shutdown();
@@ -209,6 +252,8 @@ public final class NantianProxy implements AutoCloseable {
         private Duration mirrorTimeout = Duration.ofSeconds(10);
         private Duration drainTimeout = Duration.ofSeconds(30);
         private ConfigSnapshot initialSnapshot;
+        private AccessLogSettings accessLog;
+        private MeterRegistry meterRegistry;
 
         private Builder() {}
 
@@ -305,7 +350,30 @@ public final class NantianProxy implements AutoCloseable {
             return this;
         }
 
-        /** Builds the proxy; it binds nothing until {@link NantianProxy#start()}. */
+        /**
+         * Writes an access log as {@code settings} describe; without this call the proxy logs no requests. The
+         * settings' own defaults are the product's ({@code enabled}, standard output, sample rate 0.5).
+         */
+        public Builder accessLog(AccessLogSettings settings) {
+            this.accessLog = requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Records the meters of {@link dev.nantian.proxy.metrics.ProxyMetrics} on {@code registry}; without this
+         * call the proxy records none. Pass a Prometheus registry for {@link dev.nantian.proxy.admin.ProxyAdmin}'s
+         * {@code /metrics}.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Builds the proxy; it binds nothing until {@link NantianProxy#start()}.
+         *
+         * @throws NantianException when the access log file cannot be opened
+         */
         public NantianProxy build() {
             return new NantianProxy(this);
         }

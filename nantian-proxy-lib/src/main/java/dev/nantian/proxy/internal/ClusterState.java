@@ -2,6 +2,7 @@ package dev.nantian.proxy.internal;
 
 import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.Endpoint;
+import dev.nantian.proxy.internal.tls.UpstreamTlsContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,13 +15,20 @@ public final class ClusterState {
     private final WeightedPicker<EndpointKey> picker;
 
     ClusterState(Cluster cluster) {
+        this(cluster, null);
+    }
+
+    /**
+     * @param tls the cluster's compiled upstream TLS, or {@code null} for cleartext
+     */
+    ClusterState(Cluster cluster, UpstreamTlsContext tls) {
         this.cluster = cluster;
         int connectMillis =
                 (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeout().toMillis());
         List<EndpointKey> keys = new ArrayList<>();
         List<Integer> weights = new ArrayList<>();
         for (Endpoint e : cluster.endpoints()) {
-            keys.add(new EndpointKey(e.address(), e.port(), cluster.protocol(), connectMillis));
+            keys.add(new EndpointKey(e.address(), e.port(), cluster.protocol(), connectMillis, tls));
             weights.add(e.weight());
         }
         this.picker = WeightedPicker.of(keys, weights);

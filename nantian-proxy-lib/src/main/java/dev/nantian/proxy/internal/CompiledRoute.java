@@ -20,9 +20,11 @@ public final class CompiledRoute {
     private final CorsPolicy cors;
     private final boolean unsupportedFilter;
     private final WeightedPicker<Target> targets;
+    private final RouteTelemetry telemetry;
 
     CompiledRoute(HttpRoute route, Map<String, ClusterState> clusters) {
         this.route = route;
+        this.telemetry = new RouteTelemetry(route.meta());
         this.filters = new Filters(route.filters());
         List<HttpFilter.RequestMirror> m = new ArrayList<>();
         CorsPolicy c = null;
@@ -58,6 +60,11 @@ public final class CompiledRoute {
     /** The model. */
     public HttpRoute route() {
         return route;
+    }
+
+    /** The route's name and access-log policy, computed once per config. */
+    public RouteTelemetry telemetry() {
+        return telemetry;
     }
 
     /** The rule's header modifiers and rewrite. */

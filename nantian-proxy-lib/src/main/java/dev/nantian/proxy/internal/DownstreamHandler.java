@@ -31,6 +31,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private final ProxyContext proxy;
     private final Binding binding;
     private final boolean h2;
+    private final DownstreamTls tls;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
     private boolean draining;
@@ -39,14 +40,32 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> headerTimer;
 
     DownstreamHandler(ProxyContext proxy, Binding binding, boolean h2) {
+        this(proxy, binding, h2, null);
+    }
+
+    /** A handler behind terminated TLS when {@code tls} is not {@code null}. */
+    DownstreamHandler(ProxyContext proxy, Binding binding, boolean h2, DownstreamTls tls) {
         this.proxy = proxy;
         this.binding = binding;
         this.h2 = h2;
+        this.tls = tls;
+    }
+
+    /** The TLS the connection arrived over, or {@code null} for cleartext. */
+    DownstreamTls tls() {
+        return tls;
+    }
+
+    /** {@code https} behind terminated TLS, else {@code http}. */
+    String scheme() {
+        return tls != null ? "https" : "http";
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        // A stream reports its connection: whatever the pipeline, each connection is counted once.
+        proxy.telemetry().trackConnection(h2 ? ctx.channel().parent() : ctx.channel());
     }
 
     @Override

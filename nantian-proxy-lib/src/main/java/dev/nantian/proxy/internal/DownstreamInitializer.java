@@ -37,10 +37,12 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the pipeline of an accepted cleartext connection. It starts as HTTP/1.1 behind Netty's
- * {@link CleartextHttp2ServerUpgradeHandler}, which switches to HTTP/2 on the client's connection preface (prior
- * knowledge) or on {@code Upgrade: h2c}. Each HTTP/2 stream becomes a child channel that speaks the same HTTP/1
- * objects as a connection, so both end in a {@link DownstreamHandler}.
+ * Builds the pipeline of an accepted cleartext connection (and, through {@link #initHttp1OverTls} and
+ * {@link #initHttp2OverTls}, completes that of a terminated HTTPS connection once ALPN chose its protocol). A
+ * cleartext connection starts as HTTP/1.1 behind Netty's {@link CleartextHttp2ServerUpgradeHandler}, which switches
+ * to HTTP/2 on the client's connection preface (prior knowledge) or on {@code Upgrade: h2c}. Each HTTP/2 stream
+ * becomes a child channel that speaks the same HTTP/1 objects as a connection, so both end in a
+ * {@link DownstreamHandler}.
  *
  * <p>Connections start with {@code AUTO_READ} off: the HTTP/1.1 handler reads one request at a time (the
  * {@link FlowControlHandler} holds back pipelined ones), and request bodies are read as fast as the upstream takes
@@ -79,10 +81,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         connections.add(ch);
         ProxySettings s = proxy.settings();
-        HttpServerCodec codec = new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(s.maxInitialLineLength())
-                .setMaxHeaderSize(s.maxHeaderSize())
-                .setMaxChunkSize(65536));
+        HttpServerCodec codec = newCodec();
         HttpServerUpgradeHandler upgrade =
                 new HttpServerUpgradeHandler(
                         codec,
@@ -115,6 +114,42 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         p.addLast(HTTP1, http1);
     }
 
+    /**
+     * Completes the pipeline of a TLS connection whose ALPN chose HTTP/1.1: as the cleartext one, without h2c
+     * upgrades. The connection is already active, so the caller fires {@code channelActive} onwards afterwards.
+     */
+    void initHttp1OverTls(ChannelPipeline p, DownstreamTls tls) {
+        DownstreamHandler http1 = new DownstreamHandler(proxy, binding, false, tls);
+        p.addLast(
+                IDLE, new IdleStateHandler(0, 0, proxy.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(BYTES, new RequestStartMarker(http1));
+        p.addLast(newCodec());
+        p.addLast(FLOW, new FlowControlHandler());
+        p.addLast(EXPECT, new ExpectContinue(proxy.settings().maxRequestBodyBytes()));
+        p.addLast(HTTP1, http1);
+    }
+
+    /** Completes the pipeline of a TLS connection whose ALPN chose HTTP/2: the same stream path as h2c. */
+    void initHttp2OverTls(ChannelPipeline p, DownstreamTls tls) {
+        Http2FrameCodec frameCodec = newFrameCodec();
+        p.addLast(
+                IDLE, new IdleStateHandler(0, 0, proxy.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(frameCodec, newMultiplexHandler(tls), new Http2Connection(frameCodec));
+    }
+
+    /** The channel group that drains with the socket. */
+    ChannelGroup connections() {
+        return connections;
+    }
+
+    private HttpServerCodec newCodec() {
+        ProxySettings s = proxy.settings();
+        return new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(s.maxInitialLineLength())
+                .setMaxHeaderSize(s.maxHeaderSize())
+                .setMaxChunkSize(65536));
+    }
+
     private Http2ServerUpgradeCodec newUpgradeCodec() {
         Http2FrameCodec frameCodec = newFrameCodec();
         return new Http2ServerUpgradeCodec(frameCodec, newMultiplexHandler(), new Http2Connection(frameCodec));
@@ -131,6 +166,10 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     }
 
     private Http2MultiplexHandler newMultiplexHandler() {
+        return newMultiplexHandler(null);
+    }
+
+    private Http2MultiplexHandler newMultiplexHandler(DownstreamTls tls) {
         return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
@@ -140,7 +179,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
                 stream.pipeline()
                         .addLast(new Http2StreamFrameToHttpObjectCodec(true))
                         .addLast(new FlowControlHandler())
-                        .addLast(new DownstreamHandler(proxy, binding, true));
+                        .addLast(new DownstreamHandler(proxy, binding, true, tls));
             }
         });
     }

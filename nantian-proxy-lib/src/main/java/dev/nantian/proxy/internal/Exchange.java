@@ -4,12 +4,13 @@ import dev.nantian.core.model.Fraction;
 import dev.nantian.core.model.HeaderModifier;
 import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
+import dev.nantian.core.model.Listener;
 import dev.nantian.core.model.RetryPolicy;
 import dev.nantian.core.model.RouteAction;
-import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.core.routing.Binding;
 import dev.nantian.core.routing.HttpRouteMatchResult;
 import dev.nantian.core.routing.HttpRouter;
+import dev.nantian.proxy.accesslog.internal.ResponseFlags;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
@@ -105,6 +106,8 @@ final class Exchange {
     private boolean finished;
     private ScheduledFuture<?> requestTimer;
     private ScheduledFuture<?> retryTimer;
+    /** Status, bytes, endpoint and flags for the access log and metrics, reported once by {@link #report}. */
+    private final ExchangeRecord record;
 
     Exchange(
             DownstreamHandler downstream,
@@ -125,6 +128,7 @@ final class Exchange {
         this.keepAliveRequested = h2 || HttpUtil.isKeepAlive(request);
         this.http10 = !h2 && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.head = HttpMethod.HEAD.equals(request.method());
+        this.record = new ExchangeRecord(request, h2);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -175,6 +179,7 @@ final class Exchange {
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             log.debug("malformed request from {}: {}", remoteAddress(), cause.toString());
+            record.flags |= ResponseFlags.DOWNSTREAM_PROTOCOL_ERROR;
             HttpResponseStatus status = cause instanceof TooLongHttpLineException
                     ? HttpResponseStatus.REQUEST_URI_TOO_LONG
                     : cause instanceof TooLongHttpHeaderException
@@ -228,8 +233,13 @@ final class Exchange {
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "listener removed", true);
             return false;
         }
+        if (isMisdirected(router, host)) {
+            localReply(HttpResponseStatus.MISDIRECTED_REQUEST, "misdirected request", false);
+            return false;
+        }
         match = router.match(host, uri, request.method().name(), headers::get);
         if (!match.isMatched()) {
+            record.flags |= ResponseFlags.NO_ROUTE;
             localReply(HttpResponseStatus.NOT_FOUND, "no route", false);
             return false;
         }
@@ -246,7 +256,12 @@ final class Exchange {
         RouteAction action = route.route().action();
         if (action instanceof RouteAction.Redirect redirect) {
             String location = PathOps.redirectLocation(
-                    redirect, "http", hostWithoutPort(host), match.listener().port(), uri, match.matchedPrefixLength());
+                    redirect,
+                    downstream.scheme(),
+                    hostWithoutPort(host),
+                    match.listener().port(),
+                    uri,
+                    match.matchedPrefixLength());
             localReply(
                     HttpResponseStatus.valueOf(redirect.statusCode()),
                     "",
@@ -270,15 +285,18 @@ final class Exchange {
         }
         CompiledRoute.Target picked = route.targets().pick();
         if (picked == null) {
+            record.flags |= ResponseFlags.NO_CLUSTER;
             localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no backends", false);
             return false;
         }
         if (picked.cluster() == null) {
+            record.flags |= ResponseFlags.NO_CLUSTER;
             // InvalidBackend, or an extension backend this proxy cannot serve yet: its share of weight fails.
             localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid backend", false);
             return false;
         }
         if (picked.cluster().isEmpty()) {
+            record.flags |= ResponseFlags.NO_HEALTHY_UPSTREAM;
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", false);
             return false;
         }
@@ -298,6 +316,19 @@ final class Exchange {
                 .ifPresent(d -> requestTimer =
                         ctx.executor().schedule(this::onRequestTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
         return true;
+    }
+
+    /**
+     * True when a request over TLS names a host that belongs to another listener than the one its connection's SNI
+     * chose (the client reused a connection it should not have, e.g. HTTP/2 coalescing): Gateway API wants 421.
+     */
+    private boolean isMisdirected(HttpRouter router, String host) {
+        DownstreamTls tls = downstream.tls();
+        if (tls == null) {
+            return false;
+        }
+        Listener byHost = router.listenerFor(host);
+        return byHost == null || !byHost.name().equals(tls.listenerName());
     }
 
     private HttpRequest buildUpstreamHead(String originalHost) {
@@ -324,7 +355,7 @@ final class Exchange {
         for (HeaderModifier m : target.filters().request()) {
             HeaderOps.apply(m, h);
         }
-        HeaderOps.addForwarded(h, clientIp(), "http", originalHost);
+        HeaderOps.addForwarded(h, clientIp(), downstream.scheme(), originalHost);
         if (!h.contains(HttpHeaderNames.HOST) && originalHost != null) {
             h.set(HttpHeaderNames.HOST, originalHost);
         }
@@ -384,6 +415,7 @@ final class Exchange {
         if (finished) {
             return;
         }
+        report(ResponseFlags.DOWNSTREAM_RESET);
         finished = true;
         abandonAttempt();
         cleanup();
@@ -400,6 +432,7 @@ final class Exchange {
     private void startAttempt() {
         attempts++;
         EndpointKey endpoint = target.cluster().pick();
+        record.upstream = endpoint;
         EndpointPool pool = proxy.pools().pool(ctx.channel().eventLoop(), endpoint);
         Attempt a = new Attempt(pool, endpoint);
         attempt = a;
@@ -457,6 +490,7 @@ final class Exchange {
         if (finished) {
             return;
         }
+        record.flags |= ResponseFlags.UPSTREAM_TIMEOUT;
         if (responseStarted) {
             abort();
         } else {
@@ -477,7 +511,7 @@ final class Exchange {
                 continue;
             }
             EndpointKey endpoint = cluster.pick();
-            HttpRequest copy = attemptHead(endpoint.protocol() == UpstreamProtocol.H2C);
+            HttpRequest copy = attemptHead(endpoint.http2());
             Mirror.send(
                     proxy.pools().pool(ctx.channel().eventLoop(), endpoint),
                     copy,
@@ -531,6 +565,8 @@ final class Exchange {
         abandonAttempt();
         responseStarted = true;
         ByteBuf content = text.isEmpty() || head ? Unpooled.EMPTY_BUFFER : ByteBufUtil.writeUtf8(ctx.alloc(), text);
+        record.status = status.code();
+        record.bytesSent = content.readableBytes();
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         HttpHeaders h = resp.headers();
         if (!text.isEmpty()) {
@@ -581,12 +617,16 @@ final class Exchange {
     private void complete(ChannelFuture lastWrite, boolean keepAlive) {
         finished = true;
         cleanup();
-        lastWrite.addListener(f -> downstream.exchangeDone(this, keepAlive && f.isSuccess()));
+        lastWrite.addListener(f -> {
+            report(f.isSuccess() ? 0 : ResponseFlags.DOWNSTREAM_RESET);
+            downstream.exchangeDone(this, keepAlive && f.isSuccess());
+        });
     }
 
     /** Something failed after the response started: the client must see a truncated response, not a wrong one. */
     private void abort() {
         if (!finished) {
+            report(0);
             finished = true;
             abandonAttempt();
             cleanup();
@@ -610,6 +650,14 @@ final class Exchange {
         HttpContent c;
         while ((c = pending.poll()) != null) {
             c.release();
+        }
+    }
+
+    /** Hands the finished exchange to the access log and metrics, once, whichever way it ended. */
+    private void report(int flag) {
+        CompiledRoute.Target t = target;
+        if (record.finish(flag, route, t == null ? null : t.cluster(), requestBytes, remoteAddress())) {
+            proxy.telemetry().exchangeDone(record);
         }
     }
 
@@ -657,7 +705,7 @@ final class Exchange {
         Attempt(EndpointPool pool, EndpointKey endpoint) {
             this.pool = pool;
             this.endpoint = endpoint;
-            this.h2Upstream = endpoint.protocol() == UpstreamProtocol.H2C && !webSocket;
+            this.h2Upstream = endpoint.http2() && !webSocket;
         }
 
         private boolean current() {
@@ -676,6 +724,7 @@ final class Exchange {
 
         private void onAcquired(Future<? super Channel> f) {
             if (!f.isSuccess()) {
+                proxy.telemetry().upstreamConnectFailed(target.cluster(), endpoint);
                 if (current()) {
                     log.debug("connect to {} failed: {}", endpoint, f.cause().toString());
                     failed(true);
@@ -751,6 +800,7 @@ final class Exchange {
                             "malformed response from {}: {}",
                             endpoint,
                             resp.decoderResult().cause().toString());
+                    record.flags |= ResponseFlags.UPSTREAM_PROTOCOL_ERROR;
                     abandon();
                     attempt = null;
                     localReply(HttpResponseStatus.BAD_GATEWAY, "malformed upstream response", !requestComplete);
@@ -784,6 +834,9 @@ final class Exchange {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            if (msg instanceof HttpContent c) {
+                record.bytesSent += c.content().readableBytes();
+            }
             if (msg instanceof LastHttpContent) {
                 responseComplete = true;
                 cancelBackendTimer();
@@ -799,6 +852,7 @@ final class Exchange {
 
         private void prepareResponse(HttpResponse resp) {
             HttpHeaders h = resp.headers();
+            record.status = resp.status().code();
             upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
             long length = HttpUtil.getContentLength(resp, -1L);
             HeaderOps.stripHopByHop(h, false);
@@ -863,7 +917,9 @@ final class Exchange {
         private void failed(boolean connectFailure) {
             abandon();
             attempt = null;
+            int flag = connectFailure ? ResponseFlags.UPSTREAM_CONNECT_FAILURE : ResponseFlags.UPSTREAM_RESET;
             if (responseStarted) {
+                record.flags |= flag;
                 abort();
                 return;
             }
@@ -878,6 +934,7 @@ final class Exchange {
                 startAttempt();
                 return;
             }
+            record.flags |= flag;
             localReply(
                     connectFailure ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.BAD_GATEWAY,
                     connectFailure ? "upstream connect error" : "upstream connection reset",
@@ -892,10 +949,12 @@ final class Exchange {
             abandon();
             attempt = null;
             if (responseStarted) {
+                record.flags |= ResponseFlags.UPSTREAM_TIMEOUT;
                 abort();
             } else if (canRetry(504)) {
                 scheduleRetry();
             } else {
+                record.flags |= ResponseFlags.UPSTREAM_TIMEOUT;
                 localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", !requestComplete);
             }
         }
@@ -923,6 +982,8 @@ final class Exchange {
             channel = null;
             attempt = null;
             responseStarted = true;
+            record.status = 101;
+            report(0);
             finished = true;
             cleanup();
             up.pipeline().get(UpstreamHandler.class).detach();

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -24,7 +25,8 @@ import io.netty.util.concurrent.Promise;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One cleartext HTTP/2 connection (prior knowledge) to an endpoint per event loop; each request is a stream on it,
+ * One HTTP/2 connection to an endpoint per event loop, cleartext with prior knowledge (h2c) or over TLS with ALPN
+ * {@code h2}; each request is a stream on it,
  * seen through the same HTTP/1 objects as an HTTP/1.1 connection so that the exchange does not care which it got.
  */
 final class H2cPool implements EndpointPool {
@@ -81,6 +83,9 @@ final class H2cPool implements EndpointPool {
                                         .pushEnabled(false)
                                         .maxHeaderListSize(Math.max(settings.maxHeaderSize(), 65536)))
                                 .build();
+                        if (key.tls() != null) {
+                            ch.pipeline().addLast(Http1Pool.TLS, key.tls().newHandler(ch.alloc(), key.port()));
+                        }
                         ch.pipeline()
                                 .addLast(new IdleStateHandler(
                                         0, 0, settings.upstreamIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))
@@ -91,8 +96,26 @@ final class H2cPool implements EndpointPool {
                 });
         b.connect(key.address(), key.port()).addListener(f -> {
             Channel ch = ((ChannelFuture) f).channel();
-            connecting = null;
-            if (f.isSuccess() && !closed) {
+            if (!f.isSuccess() || closed) {
+                connecting = null;
+                ch.close();
+                promise.tryFailure(f.cause() != null ? f.cause() : new IllegalStateException("pool closed"));
+                return;
+            }
+            // Streams wait for the TLS handshake (and ALPN h2) too: a failed one is a connect failure.
+            Promise<Channel> ready = loop.newPromise();
+            if (key.tls() == null) {
+                ready.setSuccess(ch);
+            } else {
+                Http1Pool.completeAfterHandshake(ch, ApplicationProtocolNames.HTTP_2, ready);
+            }
+            ready.addListener(r -> {
+                connecting = null;
+                if (!r.isSuccess() || closed) {
+                    ch.close();
+                    promise.tryFailure(r.cause() != null ? r.cause() : new IllegalStateException("pool closed"));
+                    return;
+                }
                 connection = ch;
                 ch.closeFuture().addListener(c -> {
                     if (connection == ch) {
@@ -100,10 +123,7 @@ final class H2cPool implements EndpointPool {
                     }
                 });
                 promise.trySuccess(ch);
-            } else {
-                ch.close();
-                promise.tryFailure(f.cause() != null ? f.cause() : new IllegalStateException("pool closed"));
-            }
+            });
         });
         return promise;
     }

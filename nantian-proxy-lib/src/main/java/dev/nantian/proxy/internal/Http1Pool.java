@@ -6,17 +6,23 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 
-/** HTTP/1.1 keep-alive connections to one endpoint from one event loop; last in, first out to keep few warm. */
+/**
+ * HTTP/1.1 keep-alive connections to one endpoint from one event loop; last in, first out to keep few warm. Over TLS
+ * when the endpoint has it: a connection is handed out only after its handshake succeeded.
+ */
 final class Http1Pool implements EndpointPool {
     static final String CODEC = "http-client-codec";
     static final String IDLE = "upstream-idle";
     static final String HANDLER = "upstream";
+    static final String TLS = "upstream-tls";
 
     private final EventLoop loop;
     private final EndpointKey key;
@@ -56,6 +62,9 @@ final class Http1Pool implements EndpointPool {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (key.tls() != null) {
+                            ch.pipeline().addLast(TLS, key.tls().newHandler(ch.alloc(), key.port()));
+                        }
                         ch.pipeline()
                                 .addLast(
                                         IDLE,
@@ -75,14 +84,41 @@ final class Http1Pool implements EndpointPool {
                 });
         b.connect(key.address(), key.port()).addListener(f -> {
             Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
-            if (f.isSuccess()) {
-                ch.closeFuture().addListener(c -> idle.remove(ch));
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+            }
+            ch.closeFuture().addListener(c -> idle.remove(ch));
+            if (key.tls() == null) {
                 promise.trySuccess(ch);
             } else {
-                promise.tryFailure(f.cause());
+                // A handshake failure (untrusted certificate, wrong SAN) is a connect failure, not a reset.
+                completeAfterHandshake(ch, null, promise);
             }
         });
         return promise;
+    }
+
+    /**
+     * Completes {@code promise} with {@code ch} once its TLS handshake succeeded and, when {@code alpn} is given,
+     * negotiated that protocol; otherwise closes the channel and fails the promise.
+     */
+    static void completeAfterHandshake(Channel ch, String alpn, Promise<Channel> promise) {
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        // Connections start with AUTO_READ off: the handshake needs reads.
+        ch.read();
+        ssl.handshakeFuture().addListener(h -> {
+            if (!h.isSuccess()) {
+                ch.close();
+                promise.tryFailure(h.cause());
+            } else if (alpn != null && !alpn.equals(ssl.applicationProtocol())) {
+                ch.close();
+                promise.tryFailure(new SSLHandshakeException(
+                        "backend negotiated " + ssl.applicationProtocol() + " instead of " + alpn));
+            } else {
+                promise.trySuccess(ch);
+            }
+        });
     }
 
     @Override

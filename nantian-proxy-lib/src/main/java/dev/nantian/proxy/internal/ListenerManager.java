@@ -49,7 +49,7 @@ public final class ListenerManager {
      * @throws NantianException when a socket cannot be bound; then nothing changed and {@code publish} was not called
      */
     public void apply(CompiledConfig next, Runnable publish) {
-        Set<Binding> wanted = next.httpBindings();
+        Set<Binding> wanted = next.bindings();
         Map<Binding, BoundSocket> opened = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
         for (Binding b : wanted) {
@@ -86,6 +86,14 @@ public final class ListenerManager {
 
     private BoundSocket bind(Binding b) {
         ChannelGroup connections = new DefaultChannelGroup("connections " + b, group.next());
+        if (b.transport() == Binding.Transport.UDP) {
+            ChannelFuture f =
+                    UdpProxy.bind(group, transport, proxy, b, connections).awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                throw new IllegalStateException(f.cause().getMessage(), f.cause());
+            }
+            return new BoundSocket(f.channel(), connections);
+        }
         ServerBootstrap sb = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -97,7 +105,7 @@ public final class ListenerManager {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, proxy.settings().allocator())
-                .childHandler(new DownstreamInitializer(proxy, b, connections));
+                .childHandler(new ConnectionInitializer(proxy, b, connections));
         ChannelFuture f = sb.bind(b.address(), b.port()).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new IllegalStateException(f.cause().getMessage(), f.cause());

@@ -1,6 +1,5 @@
 package dev.nantian.proxy.internal;
 
-import dev.nantian.core.model.UpstreamProtocol;
 import io.netty.channel.EventLoop;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,12 +20,17 @@ public final class UpstreamPools implements AutoCloseable {
         this.settings = settings;
     }
 
+    /** The socket implementation upstream connections use. */
+    Transport transport() {
+        return transport;
+    }
+
     /** The pool of {@code key} for {@code loop}. Call on {@code loop}. */
     EndpointPool pool(EventLoop loop, EndpointKey key) {
         Map<EndpointKey, EndpointPool> pools = loops.computeIfAbsent(loop, l -> new HashMap<>());
         EndpointPool pool = pools.get(key);
         if (pool == null) {
-            pool = key.protocol() == UpstreamProtocol.H2C
+            pool = key.http2()
                     ? new H2cPool(loop, key, transport, settings)
                     : new Http1Pool(loop, key, transport, settings);
             pools.put(key, pool);

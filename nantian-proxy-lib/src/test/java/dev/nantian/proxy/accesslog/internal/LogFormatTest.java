@@ -1,0 +1,135 @@
+package dev.nantian.proxy.accesslog.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nantian.core.ConfigValidationException;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+class LogFormatTest {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    static AccessLogEntry entry(String path, String userAgent) {
+        return new AccessLogEntry(
+                Instant.parse("2024-05-01T12:00:00Z").toEpochMilli(),
+                12_345_678L,
+                new InetSocketAddress("10.1.2.3", 50000),
+                "GET",
+                path,
+                "HTTP/1.1",
+                "example.com",
+                200,
+                0,
+                5,
+                42,
+                "10.0.0.7",
+                8080,
+                "default/web:80",
+                "default/web/rule/0",
+                userAgent,
+                null);
+    }
+
+    @Test
+    void textFillsEveryPlaceholderAndKeepsLiterals() {
+        LogFormat f = LogFormat.compile("%START_TIME% %CLIENT_IP% \"%METHOD% %PATH% %PROTOCOL%\" %STATUS% "
+                + "%RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %LATENCY_MS%ms %UPSTREAM_ADDR% %UPSTREAM_CLUSTER% "
+                + "%ROUTE% %HOST% %USER_AGENT% %REQUEST_ID% 100%%");
+        StringBuilder out = new StringBuilder();
+        f.appendText(entry("/a?b=c", "curl/8"), out);
+        assertThat(out.toString())
+                .isEqualTo("2024-05-01T12:00:00.000Z 10.1.2.3 \"GET /a?b=c HTTP/1.1\" 200 - 5 42 12ms 10.0.0.7:8080 "
+                        + "default/web:80 default/web/rule/0 example.com curl/8 - 100%\n");
+    }
+
+    @Test
+    void textEscapesQuotesBackslashesAndControlCharacters() {
+        LogFormat f = LogFormat.compile("\"%USER_AGENT%\"");
+        StringBuilder out = new StringBuilder();
+        f.appendText(entry("/", "evil\" agent\\\u001b[31m\u0085\n"), out);
+        assertThat(out.toString()).isEqualTo("\"evil\\x22 agent\\x5c\\x1b[31m\\x85\\x0a\"\n");
+    }
+
+    @Test
+    void jsonWritesOneParseableObjectPerLineWithTypedValues() throws Exception {
+        LogFormat f = LogFormat.compile("%CLIENT_IP% %STATUS% %STATUS% %LATENCY_MS% %REQUEST_ID% %USER_AGENT% "
+                + "%RESPONSE_FLAGS% %UPSTREAM_ADDR% literal text is ignored");
+        StringBuilder out = new StringBuilder();
+        AccessLogEntry e = entry("/", "quote\" backslash\\ newline\n tab\t nul\u0000 line-sep\u2028");
+        e = new AccessLogEntry(
+                e.startMillis(),
+                e.durationNanos(),
+                e.client(),
+                e.method(),
+                e.path(),
+                e.protocol(),
+                e.host(),
+                503,
+                ResponseFlags.UPSTREAM_CONNECT_FAILURE | ResponseFlags.NO_HEALTHY_UPSTREAM,
+                e.bytesReceived(),
+                e.bytesSent(),
+                "::1",
+                9,
+                e.cluster(),
+                e.route(),
+                e.userAgent(),
+                e.requestId());
+        f.appendJson(e, out);
+        String line = out.toString();
+        assertThat(line).endsWith("}\n").doesNotContain("\u2028").hasLineCount(1);
+        JsonNode node = JSON.readTree(line);
+        assertThat(node.propertyNames())
+                .containsExactly(
+                        "client_ip",
+                        "status",
+                        "latency_ms",
+                        "request_id",
+                        "user_agent",
+                        "response_flags",
+                        "upstream_addr");
+        assertThat(node.get("status").isInt()).isTrue();
+        assertThat(node.get("status").asInt()).isEqualTo(503);
+        assertThat(node.get("latency_ms").asLong()).isEqualTo(12);
+        assertThat(node.get("request_id").isNull()).isTrue();
+        assertThat(node.get("user_agent").asString())
+                .isEqualTo("quote\" backslash\\ newline\n tab\t nul\u0000 line-sep\u2028");
+        assertThat(node.get("response_flags").asString()).isEqualTo("UH,UF");
+        assertThat(node.get("upstream_addr").asString()).isEqualTo("[::1]:9");
+    }
+
+    @Test
+    void unknownPlaceholdersAreAllRejectedWithTheKnownOnes() {
+        assertThatThrownBy(() -> LogFormat.compile("%STATUS% %BOGUS% %status% 50% off"))
+                .isInstanceOf(ConfigValidationException.class)
+                .satisfies(ex -> assertThat(((ConfigValidationException) ex).errors())
+                        .hasSize(3)
+                        .anySatisfy(m -> assertThat(m)
+                                .contains("unknown placeholder %BOGUS%")
+                                .contains("%CLIENT_IP%"))
+                        .anySatisfy(m -> assertThat(m).contains("unknown placeholder %status%"))
+                        .anySatisfy(m -> assertThat(m).contains("write %% for a literal percent sign")));
+    }
+
+    @Test
+    void emptyFormatIsRejected() {
+        assertThatThrownBy(() -> LogFormat.compile(" ")).hasMessageContaining("must not be empty");
+    }
+
+    @Test
+    void defaultFormatCompilesWithTheDocumentedPlaceholders() {
+        assertThat(LogFormat.compile(LogFormat.DEFAULT_FORMAT).fields())
+                .contains(
+                        LogFormat.Field.CLIENT_IP,
+                        LogFormat.Field.STATUS,
+                        LogFormat.Field.LATENCY_MS,
+                        LogFormat.Field.UPSTREAM_ADDR,
+                        LogFormat.Field.METHOD,
+                        LogFormat.Field.PATH,
+                        LogFormat.Field.ROUTE,
+                        LogFormat.Field.BYTES_SENT);
+    }
+}
