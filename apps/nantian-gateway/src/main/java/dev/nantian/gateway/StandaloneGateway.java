@@ -13,6 +13,7 @@ import dev.nantian.k8s.translate.AddressAllocator;
 import dev.nantian.k8s.translate.GatewayTranslator;
 import dev.nantian.k8s.translate.TranslationResult;
 import dev.nantian.proxy.NantianProxy;
+import dev.nantian.proxy.admin.ProxyAdmin;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,7 +51,8 @@ import tools.jackson.databind.json.JsonMapper;
  * always describe the newest files, so a user sees the problems of an edit even while it is not served.
  *
  * <p>Admin API: {@code GET /api/v1/status} ({@code revision}, {@code servingRevision}, {@code errors}, and every
- * object's status), {@code GET /api/v1/config/version}, {@code GET /api/v1/features}, {@code /healthz},
+ * object's status), {@code GET /api/v1/config/version}, {@code GET /api/v1/config} (redacted),
+ * {@code GET /api/v1/backends/health}, {@code GET /api/v1/features}, {@code /healthz},
  * {@code /readyz} (ready once a configuration is served).
  */
 public final class StandaloneGateway implements AutoCloseable {
@@ -91,7 +93,10 @@ public final class StandaloneGateway implements AutoCloseable {
         NantianProxy.Builder proxyBuilder = NantianProxy.builder();
         b.proxyCustomizer.accept(proxyBuilder);
         this.proxy = proxyBuilder.build();
+        ProxyAdmin proxyAdmin = ProxyAdmin.of(proxy);
         this.admin = AdminServer.builder(b.adminAddress)
+                .route(ProxyAdmin.CONFIG_PATH, proxyAdmin::config)
+                .route(ProxyAdmin.BACKENDS_HEALTH_PATH, proxyAdmin::backendHealth)
                 .route("/api/v1/status", req -> statusResponse())
                 .route(
                         "/api/v1/config/version",

@@ -151,6 +151,8 @@ class StandaloneGatewayIT {
                 .contains("\"kind\":\"HTTPRoute\"", "\"reason\":\"Accepted\"", "\"generation\":1");
         assertThat(admin("/readyz").statusCode()).isEqualTo(200);
         assertThat(admin("/api/v1/features").body()).contains("\"HTTPRoute\"");
+        assertThat(admin("/api/v1/backends/health").body()).contains(String.valueOf(echo.httpPort()));
+        assertThat(admin("/api/v1/config").statusCode()).isEqualTo(200);
     }
 
     @Test
