@@ -105,8 +105,11 @@ public final class StandaloneGateway implements AutoCloseable {
                 .route("/api/v1/features", req -> AdminResponse.json(Map.of("features", SupportedFeatures.FEATURES)))
                 .readiness(() -> !state.servingRevision().isEmpty())
                 .build();
+        // The poll is a safety net for lost file events (network mounts, a directory created and filled before the
+        // watch on it was registered); a reload that finds the same revision returns at once.
         this.watcher = DirectoryWatcher.builder(configDir, this::reloadQuietly)
                 .settleDelay(b.settleDelay)
+                .pollInterval(b.pollInterval)
                 .build();
     }
 
@@ -259,6 +262,7 @@ public final class StandaloneGateway implements AutoCloseable {
         private InetSocketAddress adminAddress = new InetSocketAddress("127.0.0.1", 8082);
         private AddressAllocator addressAllocator = AddressAllocator.fixed("0.0.0.0");
         private Duration settleDelay = Duration.ofMillis(300);
+        private Duration pollInterval = Duration.ofSeconds(5);
         private Clock clock = Clock.systemUTC();
         private Consumer<NantianProxy.Builder> proxyCustomizer = p -> {};
 
@@ -281,6 +285,12 @@ public final class StandaloneGateway implements AutoCloseable {
         /** How long the directory must be quiet before a reload; 300 ms by default. */
         public Builder settleDelay(Duration settleDelay) {
             this.settleDelay = requireNonNull(settleDelay, "settleDelay");
+            return this;
+        }
+
+        /** How often the directory is re-read even without file events; 5 s by default. */
+        public Builder pollInterval(Duration pollInterval) {
+            this.pollInterval = requireNonNull(pollInterval, "pollInterval");
             return this;
         }
 
