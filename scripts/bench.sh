@@ -10,4 +10,4 @@ if [ "${1:-}" = "--bench" ]; then bench="$2"; shift 2; fi
 (cd "$root" && mvn -B -q package -DskipTests -pl apps/nantian-gateway -am)
 cmd="bash $root/scripts/bench/candidate.sh {LISTEN_PORT} {BACKEND_PORT}"
 "$bench" --candidate-cmd "$cmd" --candidate-name nantian "$@"
-"$bench" --mode h2 --candidate-cmd "$cmd" --candidate-name nantian "$@"
+"$bench" --mode h2 --candidate-h2 --candidate-cmd "$cmd" --candidate-name nantian "$@"
