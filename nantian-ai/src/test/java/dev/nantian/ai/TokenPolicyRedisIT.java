@@ -1,6 +1,7 @@
 package dev.nantian.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.nantian.ai.limit.RedisServer;
 import dev.nantian.core.filter.FilterChain;
@@ -8,6 +9,7 @@ import dev.nantian.core.filter.HttpRequestHead;
 import dev.nantian.core.filter.testing.FakeResponse;
 import dev.nantian.core.filter.testing.FilterChainTester;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -44,13 +46,28 @@ class TokenPolicyRedisIT {
             FilterChainTester a = tester(one, address, "closed");
             FilterChainTester b = tester(two, address, "closed");
             HttpRequestHead head = HttpRequestHead.of("POST", "/v1/chat/completions", "gw");
-            assertThat(a.exchange(head, REQUEST).status()).isEqualTo(200); // 150 charged
+            assertThat(a.exchange(head, REQUEST).status()).isEqualTo(200);
+            // Usage is settled asynchronously after the exchange; wait for it, or the next request would rightly be
+            // admitted with max_tokens clamped to the budget still free before the settle lands.
+            await().atMost(Duration.ofSeconds(10)).until(() -> used(redis) == 150);
             assertThat(b.exchange(HttpRequestHead.of("POST", "/v1/chat/completions", "gw"), REQUEST)
                             .status())
-                    .isEqualTo(200); // 300 charged
+                    .isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> used(redis) == 300);
             assertThat(a.exchange(HttpRequestHead.of("POST", "/v1/chat/completions", "gw"), REQUEST)
                             .status())
                     .isEqualTo(429);
+        }
+    }
+
+    /** Tokens charged in Redis, summed over every bucket key. */
+    private static long used(RedisServer redis) {
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            long total = 0;
+            for (String key : jedis.keys("*")) {
+                total += Long.parseLong(jedis.get(key));
+            }
+            return total;
         }
     }
 

@@ -1,9 +1,9 @@
 package dev.nantian.ai.internal;
 
 import dev.nantian.core.NantianException;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * An incremental parser of {@code text/event-stream} (the WHATWG rules: lines end with LF, CRLF or CR; a blank
@@ -25,7 +25,10 @@ public final class SseParser {
 
     private final Listener listener;
     private final int maxEventBytes;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+    /** The current line: {@code line[0, lineLength)}. */
+    private byte[] line = new byte[256];
+
+    private int lineLength;
     private final StringBuilder data = new StringBuilder();
     private String event;
     private boolean hasData;
@@ -38,44 +41,75 @@ public final class SseParser {
 
     /** Consumes the chunk's remaining bytes (without moving its position). */
     public void feed(ByteBuffer chunk) {
-        ByteBuffer in = chunk.duplicate();
-        while (in.hasRemaining()) {
-            byte b = in.get();
+        // Absolute reads leave the caller's position alone; the bytes between line ends are copied in bulk.
+        int i = chunk.position();
+        int limit = chunk.limit();
+        while (i < limit) {
+            byte b = chunk.get(i);
             if (b == '\n') {
                 if (lastWasCr) {
                     lastWasCr = false; // the LF of a CRLF
-                    continue;
+                } else {
+                    endLine();
                 }
-                endLine();
+                i++;
             } else if (b == '\r') {
                 lastWasCr = true;
                 endLine();
+                i++;
             } else {
                 lastWasCr = false;
-                if (line.size() + data.length() >= maxEventBytes) {
-                    throw new NantianException(
-                            NantianException.Category.LIMIT, "SSE event larger than " + maxEventBytes + " bytes");
+                int end = i + 1;
+                while (end < limit) {
+                    byte c = chunk.get(end);
+                    if (c == '\n' || c == '\r') {
+                        break;
+                    }
+                    end++;
                 }
-                line.write(b);
+                append(chunk, i, end);
+                i = end;
             }
         }
     }
 
+    /** Appends {@code chunk[from, to)} to the line, or as much as fits and then fails if the event is too large. */
+    private void append(ByteBuffer chunk, int from, int to) {
+        int room = maxEventBytes - lineLength - data.length();
+        int n = to - from;
+        if (n > room) {
+            if (room > 0) {
+                copy(chunk, from, room);
+            }
+            throw new NantianException(
+                    NantianException.Category.LIMIT, "SSE event larger than " + maxEventBytes + " bytes");
+        }
+        copy(chunk, from, n);
+    }
+
+    private void copy(ByteBuffer chunk, int from, int n) {
+        if (lineLength + n > line.length) {
+            line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + n));
+        }
+        chunk.get(from, line, lineLength, n);
+        lineLength += n;
+    }
+
     /** Ends the stream: a last event without its blank line is dispatched, as browsers do not, but proxies should. */
     public void finish() {
-        if (line.size() > 0) {
+        if (lineLength > 0) {
             endLine();
         }
         dispatch();
     }
 
     private void endLine() {
-        if (line.size() == 0) {
+        if (lineLength == 0) {
             dispatch();
             return;
         }
-        String text = line.toString(StandardCharsets.UTF_8);
-        line.reset();
+        String text = new String(line, 0, lineLength, StandardCharsets.UTF_8);
+        lineLength = 0;
         if (text.charAt(0) == ':') {
             return;
         }

@@ -2,6 +2,7 @@ package dev.nantian.ai.pii;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -14,21 +15,27 @@ import java.util.regex.Pattern;
  * Finds PII in text: each enabled detector proposes candidates with a regular expression, then validates them
  * (checksums, ranges, allocation rules), so that order numbers and timestamps are not redacted as cards or phones.
  * Overlapping findings resolve to the one that starts first, then the longest. Immutable and thread-safe.
+ *
+ * <p>Running every detector's regex over the whole text tries each of its positions eight times, most of them in
+ * plain prose. Instead one linear pass looks for trigger characters (digits, {@code @}, {@code :} and characters
+ * of the secret prefixes) and takes the maximal run of the detector's character class around each as a window; the
+ * detector's regex then runs only inside windows that could hold a finding, with transparent bounds so that its
+ * lookarounds still see the neighbours. Every character a detector's regex can consume is in its class, so each
+ * match lies inside one window and the regex finds the same matches, in the same order, as over the whole text.
  */
 public final class PiiScanner {
-    private static final Pattern EMAIL =
+    static final Pattern EMAIL =
             Pattern.compile("(?<![\\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\\.)+[A-Za-z]{2,24}(?![\\w-])");
-    private static final Pattern CARD = Pattern.compile("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d-])");
-    private static final Pattern SSN = Pattern.compile("(?<![\\d-])(\\d{3})-(\\d{2})-(\\d{4})(?![\\d-])");
-    private static final Pattern IBAN =
-            Pattern.compile("(?<![A-Za-z0-9])[A-Z]{2}\\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])");
-    private static final Pattern PHONE =
+    static final Pattern CARD = Pattern.compile("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d-])");
+    static final Pattern SSN = Pattern.compile("(?<![\\d-])(\\d{3})-(\\d{2})-(\\d{4})(?![\\d-])");
+    static final Pattern IBAN = Pattern.compile("(?<![A-Za-z0-9])[A-Z]{2}\\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])");
+    static final Pattern PHONE =
             Pattern.compile("(?<![\\w+])(?:\\+[1-9]\\d{0,2}[ .-]?(?:\\(?\\d{1,4}\\)?[ .-]?){1,4}\\d{2,4}"
                     + "|\\(?[2-9]\\d{2}\\)?[ .-]\\d{3}[ .-]\\d{4})(?![\\w])");
-    private static final Pattern IPV4 = Pattern.compile("(?<![\\d.])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\d.])");
-    private static final Pattern IPV6 = Pattern.compile(
+    static final Pattern IPV4 = Pattern.compile("(?<![\\d.])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\d.])");
+    static final Pattern IPV6 = Pattern.compile(
             "(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\\d{1,3}\\.){3}\\d{1,3})?(?![0-9A-Fa-f:])");
-    private static final Pattern SECRET = Pattern.compile("(?<![A-Za-z0-9_-])(?:"
+    static final Pattern SECRET = Pattern.compile("(?<![A-Za-z0-9_-])(?:"
             + "eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}" // JWT
             + "|sk-(?:proj-|ant-(?:api|admin)\\d{2}-)?[A-Za-z0-9_-]{20,}" // OpenAI, Anthropic
             + "|(?:AKIA|ASIA)[0-9A-Z]{16}" // AWS access key id
@@ -37,6 +44,77 @@ public final class PiiScanner {
             + "|xox[abprs]-[A-Za-z0-9-]{10,}" // Slack
             + "|AIza[0-9A-Za-z_-]{35}" // Google API key
             + ")(?![A-Za-z0-9_-])");
+
+    /** Every secret pattern starts with one of these; each holds a {@link #SECRET_TRIGGER} character. */
+    private static final String[] SECRET_PREFIXES = {
+        "eyJ", "sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza"
+    };
+    /** The shortest secret: {@code xoxb-} and ten more characters. */
+    private static final int MIN_SECRET = 15;
+    /** The fewest letters and digits in an IBAN match: two letters, two check digits, eleven more. */
+    private static final int MIN_IBAN = 15;
+
+    // Character classes (ASCII only: no pattern uses UNICODE_CHARACTER_CLASS, so \d and \w are ASCII). A class is
+    // a superset of every character its detectors' regexes can consume, so a match never leaves a maximal run.
+    /** Card, SSN, phone and IPv4: digits, space, {@code . + ( ) -}. */
+    private static final int NUMERIC = 1;
+    /** IBAN: capitals, digits, space. */
+    private static final int IBAN_CHARS = 1 << 1;
+    /** E-mail: letters, digits, {@code . _ % + - @}. */
+    private static final int EMAIL_CHARS = 1 << 2;
+    /** IPv6: hex digits, {@code :} and {@code .} (an embedded IPv4 address). */
+    private static final int IPV6_CHARS = 1 << 3;
+    /** Secrets: letters, digits, {@code _ - .} (JWT segments). */
+    private static final int SECRET_CHARS = 1 << 4;
+
+    // Triggers: characters every match of a class's detectors contains; prose without them is skipped.
+    private static final int DIGIT = 1 << 5;
+    private static final int AT = 1 << 6;
+    private static final int COLON = 1 << 7;
+    /** {@code J} (eyJ), {@code -} (sk-, xox?-), {@code A} (AKIA, ASIA, AIza), {@code _} (gh?_, github_pat_). */
+    private static final int SECRET_TRIGGER = 1 << 8;
+
+    private static final short[] CLASSES = classes();
+
+    private static short[] classes() {
+        short[] t = new short[128];
+        for (char c = 0; c < 128; c++) {
+            boolean digit = c >= '0' && c <= '9';
+            boolean upper = c >= 'A' && c <= 'Z';
+            boolean lower = c >= 'a' && c <= 'z';
+            boolean hex = digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            int f = 0;
+            if (digit || " .+()-".indexOf(c) >= 0) {
+                f |= NUMERIC;
+            }
+            if (digit || upper || c == ' ') {
+                f |= IBAN_CHARS;
+            }
+            if (digit || upper || lower || "._%+-@".indexOf(c) >= 0) {
+                f |= EMAIL_CHARS;
+            }
+            if (hex || c == ':' || c == '.') {
+                f |= IPV6_CHARS;
+            }
+            if (digit || upper || lower || "_-.".indexOf(c) >= 0) {
+                f |= SECRET_CHARS;
+            }
+            if (digit) {
+                f |= DIGIT;
+            }
+            if (c == '@') {
+                f |= AT;
+            }
+            if (c == ':') {
+                f |= COLON;
+            }
+            if ("J-A_".indexOf(c) >= 0) {
+                f |= SECRET_TRIGGER;
+            }
+            t[c] = (short) f;
+        }
+        return t;
+    }
 
     private final Set<PiiType> types;
 
@@ -52,30 +130,32 @@ public final class PiiScanner {
 
     /** Every validated, non-overlapping finding in {@code text}, in order. */
     public List<PiiFinding> scan(CharSequence text) {
+        if (types.isEmpty()) {
+            return new ArrayList<>();
+        }
+        Windows w = windows(text);
         List<PiiFinding> found = new ArrayList<>();
         if (types.contains(PiiType.SECRET)) {
-            collect(SECRET, text, PiiType.SECRET, found);
+            collect(SECRET, text, w.secret, PiiType.SECRET, found);
         }
-        if (types.contains(PiiType.EMAIL) && indexOf(text, '@') >= 0) {
-            collect(EMAIL, text, PiiType.EMAIL, found);
+        if (types.contains(PiiType.EMAIL)) {
+            collect(EMAIL, text, w.email, PiiType.EMAIL, found);
         }
         if (types.contains(PiiType.IBAN)) {
-            collect(IBAN, text, PiiType.IBAN, found);
+            collect(IBAN, text, w.iban, PiiType.IBAN, found);
         }
         if (types.contains(PiiType.CREDIT_CARD)) {
-            collect(CARD, text, PiiType.CREDIT_CARD, found);
+            collect(CARD, text, w.card, PiiType.CREDIT_CARD, found);
         }
         if (types.contains(PiiType.SSN)) {
-            collect(SSN, text, PiiType.SSN, found);
+            collect(SSN, text, w.ssn, PiiType.SSN, found);
         }
         if (types.contains(PiiType.IP_ADDRESS)) {
-            collect(IPV4, text, PiiType.IP_ADDRESS, found);
-            if (indexOf(text, ':') >= 0) {
-                collect(IPV6, text, PiiType.IP_ADDRESS, found);
-            }
+            collect(IPV4, text, w.ipv4, PiiType.IP_ADDRESS, found);
+            collect(IPV6, text, w.ipv6, PiiType.IP_ADDRESS, found);
         }
         if (types.contains(PiiType.PHONE)) {
-            collect(PHONE, text, PiiType.PHONE, found);
+            collect(PHONE, text, w.phone, PiiType.PHONE, found);
         }
         if (found.size() < 2) {
             return found;
@@ -95,26 +175,220 @@ public final class PiiScanner {
         return resolved;
     }
 
-    private static int indexOf(CharSequence text, char c) {
-        for (int i = 0; i < text.length(); i++) {
+    /** Candidate windows per detector, each a list of disjoint, ascending {@code [start, end)} pairs. */
+    private static final class Windows {
+        final Spans secret = new Spans();
+        final Spans email = new Spans();
+        final Spans iban = new Spans();
+        final Spans card = new Spans();
+        final Spans ssn = new Spans();
+        final Spans ipv4 = new Spans();
+        final Spans ipv6 = new Spans();
+        final Spans phone = new Spans();
+    }
+
+    /** A growable list of {@code [start, end)} pairs. */
+    private static final class Spans {
+        int[] bounds = new int[8];
+        int size;
+
+        void add(int start, int end) {
+            if (size == bounds.length) {
+                bounds = Arrays.copyOf(bounds, size * 2);
+            }
+            bounds[size++] = start;
+            bounds[size++] = end;
+        }
+    }
+
+    private static int flags(CharSequence text, int i) {
+        char c = text.charAt(i);
+        return c < 128 ? CLASSES[c] : 0;
+    }
+
+    private static int runStart(CharSequence text, int i, int cls) {
+        while (i > 0 && (flags(text, i - 1) & cls) != 0) {
+            i--;
+        }
+        return i;
+    }
+
+    private static int runEnd(CharSequence text, int i, int cls) {
+        int n = text.length();
+        while (i < n && (flags(text, i) & cls) != 0) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * One pass over {@code text}: at each trigger character not inside a run already seen, takes the maximal run of
+     * the class around it and keeps it for the detectors that could match there. Runs of one class are disjoint, so
+     * each is examined once and the windows come out in order.
+     */
+    private static Windows windows(CharSequence text) {
+        Windows w = new Windows();
+        int n = text.length();
+        int numericEnd = 0;
+        int ibanEnd = 0;
+        int emailEnd = 0;
+        int ipv6End = 0;
+        int secretEnd = 0;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c >= 128) {
+                continue;
+            }
+            int f = CLASSES[c];
+            if ((f & (DIGIT | AT | COLON | SECRET_TRIGGER)) == 0) {
+                continue;
+            }
+            if ((f & DIGIT) != 0 && i >= numericEnd) {
+                int s = runStart(text, i, NUMERIC);
+                numericEnd = runEnd(text, i, NUMERIC);
+                numericWindows(text, s, numericEnd, w);
+            }
+            if ((f & DIGIT) != 0 && i >= ibanEnd) {
+                int s = runStart(text, i, IBAN_CHARS);
+                ibanEnd = runEnd(text, i, IBAN_CHARS);
+                if (mayHoldIban(text, s, ibanEnd)) {
+                    w.iban.add(s, ibanEnd);
+                }
+            }
+            if ((f & AT) != 0 && i >= emailEnd) {
+                int s = runStart(text, i, EMAIL_CHARS);
+                emailEnd = runEnd(text, i, EMAIL_CHARS);
+                w.email.add(s, emailEnd);
+            }
+            if ((f & COLON) != 0 && i >= ipv6End) {
+                int s = runStart(text, i, IPV6_CHARS);
+                ipv6End = runEnd(text, i, IPV6_CHARS);
+                if (count(text, s, ipv6End, ':') >= 2) {
+                    w.ipv6.add(s, ipv6End);
+                }
+            }
+            if ((f & SECRET_TRIGGER) != 0 && i >= secretEnd) {
+                int s = runStart(text, i, SECRET_CHARS);
+                secretEnd = runEnd(text, i, SECRET_CHARS);
+                if (secretEnd - s >= MIN_SECRET && hasSecretPrefix(text, s, secretEnd)) {
+                    w.secret.add(s, secretEnd);
+                }
+            }
+        }
+        return w;
+    }
+
+    /** Keeps a numeric run for each detector whose matches need no more digits (and dots) than it has. */
+    private static void numericWindows(CharSequence text, int start, int end, Windows w) {
+        int digits = 0;
+        int dots = 0;
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == '.') {
+                dots++;
+            }
+        }
+        if (digits >= 13) {
+            w.card.add(start, end);
+        }
+        if (digits >= 9) {
+            w.ssn.add(start, end);
+        }
+        if (digits >= 10) { // fewer never pass the phone validation
+            w.phone.add(start, end);
+        }
+        if (digits >= 4 && dots >= 3) {
+            w.ipv4.add(start, end);
+        }
+    }
+
+    /** Whether the run has two capitals followed by two digits, and enough letters and digits for an IBAN. */
+    private static boolean mayHoldIban(CharSequence text, int start, int end) {
+        int alnum = 0;
+        boolean head = false;
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if (c != ' ') {
+                alnum++;
+            }
+            if (!head
+                    && i + 3 < end
+                    && isUpper(c)
+                    && isUpper(text.charAt(i + 1))
+                    && isDigit(text.charAt(i + 2))
+                    && isDigit(text.charAt(i + 3))) {
+                head = true;
+            }
+        }
+        return head && alnum >= MIN_IBAN;
+    }
+
+    private static boolean hasSecretPrefix(CharSequence text, int start, int end) {
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if (c != 'e' && c != 's' && c != 'A' && c != 'g' && c != 'x') {
+                continue;
+            }
+            for (String prefix : SECRET_PREFIXES) {
+                if (startsWith(text, i, end, prefix)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean startsWith(CharSequence text, int at, int end, String prefix) {
+        if (end - at < prefix.length()) {
+            return false;
+        }
+        for (int k = 0; k < prefix.length(); k++) {
+            if (text.charAt(at + k) != prefix.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int count(CharSequence text, int start, int end, char c) {
+        int count = 0;
+        for (int i = start; i < end; i++) {
             if (text.charAt(i) == c) {
-                return i;
+                count++;
             }
         }
-        return -1;
+        return count;
     }
 
-    private static void collect(Pattern pattern, CharSequence text, PiiType type, List<PiiFinding> out) {
-        Matcher m = pattern.matcher(text);
-        while (m.find()) {
-            String candidate = m.group();
-            if (valid(type, candidate, m)) {
-                out.add(new PiiFinding(type, m.start(), m.end()));
+    private static boolean isUpper(char c) {
+        return c >= 'A' && c <= 'Z';
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static void collect(Pattern pattern, CharSequence text, Spans windows, PiiType type, List<PiiFinding> out) {
+        if (windows.size == 0) {
+            return;
+        }
+        // Transparent bounds: the lookbehinds and lookaheads see the characters around the window, as they would
+        // over the whole text.
+        Matcher m = pattern.matcher(text).useTransparentBounds(true);
+        for (int k = 0; k < windows.size; k += 2) {
+            m.region(windows.bounds[k], windows.bounds[k + 1]);
+            while (m.find()) {
+                String candidate = m.group();
+                if (valid(type, candidate, m)) {
+                    out.add(new PiiFinding(type, m.start(), m.end()));
+                }
             }
         }
     }
 
-    private static boolean valid(PiiType type, String candidate, Matcher m) {
+    static boolean valid(PiiType type, String candidate, Matcher m) {
         switch (type) {
             case CREDIT_CARD:
                 return validCard(digits(candidate));
