@@ -3,7 +3,6 @@ package dev.nantian.proxy;
 import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.Endpoint;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.HttpRouteMatch;
 import dev.nantian.core.model.Listener;
@@ -11,6 +10,7 @@ import dev.nantian.core.model.ListenerProtocol;
 import dev.nantian.core.model.ListenerRoutes;
 import dev.nantian.core.model.PathMatch;
 import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.core.model.VirtualHost;
@@ -58,7 +58,7 @@ final class Fixtures {
                 .match(HttpRouteMatch.path(new PathMatch.Prefix(prefix)));
     }
 
-    static HttpRoute prefixTo(String name, String prefix, String cluster, HttpFilter... filters) {
+    static HttpRoute prefixTo(String name, String prefix, String cluster, RouteFilter... filters) {
         return prefix(name, prefix, forward(cluster)).filters(List.of(filters)).build();
     }
 

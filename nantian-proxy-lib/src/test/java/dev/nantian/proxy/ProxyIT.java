@@ -11,12 +11,12 @@ import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.core.model.Fraction;
 import dev.nantian.core.model.HeaderModifier;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.PathModifier;
 import dev.nantian.core.model.RetryPolicy;
 import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.Timeouts;
 import dev.nantian.core.model.UpstreamProtocol;
 import java.io.ByteArrayOutputStream;
@@ -113,7 +113,7 @@ class ProxyIT {
                         "rewrite",
                         "/rewrite",
                         "a",
-                        new HttpFilter.UrlRewrite(
+                        new RouteFilter.UrlRewrite(
                                 Optional.of("rewritten.example"),
                                 Optional.of(new PathModifier.ReplacePrefixMatch("/rw")))),
                 prefix(
@@ -122,12 +122,12 @@ class ProxyIT {
                                 new RouteAction.Forward(List.of(new Backend.ClusterBackend(
                                         "a",
                                         1,
-                                        List.of(new HttpFilter.RequestHeaderModifier(new HeaderModifier(
+                                        List.of(new RouteFilter.RequestHeaderModifier(new HeaderModifier(
                                                 List.of(new HttpHeader("x-backend-filter", "yes")),
                                                 List.of(),
                                                 List.of())))))))
-                        .addFilter(new HttpFilter.RequestHeaderModifier(requestMods))
-                        .addFilter(new HttpFilter.ResponseHeaderModifier(responseMods))
+                        .addFilter(new RouteFilter.RequestHeaderModifier(requestMods))
+                        .addFilter(new RouteFilter.ResponseHeaderModifier(responseMods))
                         .build(),
                 prefix(
                                 "direct",
@@ -139,7 +139,7 @@ class ProxyIT {
                         .timeouts(new Timeouts(Optional.of(Duration.ofMillis(300)), Optional.empty()))
                         .build(),
                 prefix("slow", "/slow", forward("a"))
-                        .addFilter(new HttpFilter.UrlRewrite(
+                        .addFilter(new RouteFilter.UrlRewrite(
                                 Optional.empty(), Optional.of(new PathModifier.ReplaceFullPath("/delay/1500"))))
                         .timeouts(new Timeouts(Optional.empty(), Optional.of(Duration.ofMillis(200))))
                         .build(),
@@ -149,17 +149,17 @@ class ProxyIT {
                 prefix("retry-connect", "/retry-connect", forward("flaky"))
                         .retry(new RetryPolicy(List.of(), 2, Optional.of(Duration.ofMillis(5))))
                         .build(),
-                prefixTo("mirror", "/mirror", "a", new HttpFilter.RequestMirror("mirror", Optional.empty())),
+                prefixTo("mirror", "/mirror", "a", new RouteFilter.RequestMirror("mirror", Optional.empty())),
                 prefixTo(
                         "mirror-none",
                         "/mirror-none",
                         "a",
-                        new HttpFilter.RequestMirror("mirror", Optional.of(new Fraction(0, 100)))),
+                        new RouteFilter.RequestMirror("mirror", Optional.of(new Fraction(0, 100)))),
                 prefixTo(
                         "cors",
                         "/cors",
                         "a",
-                        new HttpFilter.Cors(
+                        new RouteFilter.Cors(
                                 List.of("https://www.foo.com", "https://*.bar.com"),
                                 true,
                                 List.of("GET", "OPTIONS"),

@@ -21,7 +21,7 @@ public sealed interface Backend {
      * @param weight relative weight
      * @param filters filters applied only when this backend is picked, after the rule's filters
      */
-    record ClusterBackend(String cluster, int weight, List<HttpFilter> filters) implements Backend {
+    record ClusterBackend(String cluster, int weight, List<RouteFilter> filters) implements Backend {
         public ClusterBackend {
             Checks.nonEmpty(cluster, "cluster");
             Checks.nonNegative(weight, "weight");
@@ -60,7 +60,7 @@ public sealed interface Backend {
      * @param filters filters applied only when this backend is picked
      */
     record ExtensionBackend(
-            String group, String kind, String namespace, String name, int weight, List<HttpFilter> filters)
+            String group, String kind, String namespace, String name, int weight, List<RouteFilter> filters)
             implements Backend {
         public ExtensionBackend {
             requireNonNull(group, "group");

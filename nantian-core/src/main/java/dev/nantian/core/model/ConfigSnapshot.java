@@ -227,8 +227,8 @@ public record ConfigSnapshot(
             }
         }
 
-        private void filter(HttpFilter f, String where) {
-            if (f instanceof HttpFilter.RequestMirror m) {
+        private void filter(RouteFilter f, String where) {
+            if (f instanceof RouteFilter.RequestMirror m) {
                 clusterOf(m.cluster(), where + " mirror");
             }
         }

@@ -31,7 +31,7 @@ public record HttpRoute(
         RouteMeta meta,
         HttpRouteMatch match,
         RouteAction action,
-        List<HttpFilter> filters,
+        List<RouteFilter> filters,
         Timeouts timeouts,
         Optional<RetryPolicy> retry,
         Optional<SessionPersistence> sessionPersistence) {
@@ -48,11 +48,11 @@ public record HttpRoute(
         }
     }
 
-    private static void checkNoPrefixReplacement(RouteAction action, List<HttpFilter> filters, RouteMeta meta) {
+    private static void checkNoPrefixReplacement(RouteAction action, List<RouteFilter> filters, RouteMeta meta) {
         boolean replacesPrefix = action instanceof RouteAction.Redirect r
                 && r.path().orElse(null) instanceof PathModifier.ReplacePrefixMatch;
-        for (HttpFilter f : filters) {
-            if (f instanceof HttpFilter.UrlRewrite u
+        for (RouteFilter f : filters) {
+            if (f instanceof RouteFilter.UrlRewrite u
                     && u.path().orElse(null) instanceof PathModifier.ReplacePrefixMatch) {
                 replacesPrefix = true;
             }
@@ -73,7 +73,7 @@ public record HttpRoute(
         private final RouteMeta meta;
         private final RouteAction action;
         private HttpRouteMatch match = HttpRouteMatch.any();
-        private final List<HttpFilter> filters = new ArrayList<>();
+        private final List<RouteFilter> filters = new ArrayList<>();
         private Timeouts timeouts = Timeouts.none();
         private RetryPolicy retry;
         private SessionPersistence sessionPersistence;
@@ -88,12 +88,12 @@ public record HttpRoute(
             return this;
         }
 
-        public Builder addFilter(HttpFilter filter) {
+        public Builder addFilter(RouteFilter filter) {
             filters.add(requireNonNull(filter, "filter"));
             return this;
         }
 
-        public Builder filters(List<HttpFilter> filters) {
+        public Builder filters(List<RouteFilter> filters) {
             this.filters.clear();
             this.filters.addAll(requireNonNull(filters, "filters"));
             return this;

@@ -48,7 +48,7 @@ class ConfigSnapshotTest {
         HttpRoute mirrored = HttpRoute.builder(
                         RouteMeta.of("default", "web"),
                         new RouteAction.Forward(List.of(Backend.ClusterBackend.of("missing-a"))))
-                .addFilter(new HttpFilter.RequestMirror("missing-b", Optional.empty()))
+                .addFilter(new RouteFilter.RequestMirror("missing-b", Optional.empty()))
                 .build();
         Listener https = Listener.builder(
                         "default/gw/https",

@@ -7,7 +7,6 @@ import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.core.model.Endpoint;
 import dev.nantian.core.model.ExtensionConfig;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.L4Backend;
 import dev.nantian.core.model.Listener;
@@ -15,6 +14,7 @@ import dev.nantian.core.model.ListenerProtocol;
 import dev.nantian.core.model.ListenerRoutes;
 import dev.nantian.core.model.ListenerTls;
 import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.Secret;
 import dev.nantian.core.model.TcpRoute;
 import dev.nantian.core.model.TlsRoute;
@@ -503,9 +503,9 @@ class GatewayTranslatorTest {
         // AIService backend
         assertThat(chat.filters())
                 .containsExactly(
-                        new HttpFilter.ExtensionRef("gateway.nantian.dev", "TokenPolicy", "ai", "budget"),
-                        new HttpFilter.ExtensionRef("gateway.nantian.dev", "TokenPolicy", "ai", "per-service"),
-                        new HttpFilter.ExtensionRef("gateway.nantian.dev", "WasmPlugin", "ai", "audit"));
+                        new RouteFilter.ExtensionRef("gateway.nantian.dev", "TokenPolicy", "ai", "budget"),
+                        new RouteFilter.ExtensionRef("gateway.nantian.dev", "TokenPolicy", "ai", "per-service"),
+                        new RouteFilter.ExtensionRef("gateway.nantian.dev", "WasmPlugin", "ai", "audit"));
 
         Cluster claude = snapshot.cluster("ai/ai/chat/claude").orElseThrow();
         assertThat(claude.endpoints()).containsExactly(Endpoint.of("api.anthropic.com", 443));

@@ -2,9 +2,9 @@ package dev.nantian.proxy.internal;
 
 import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.HeaderModifier;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteFilter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +16,7 @@ import java.util.Map;
 public final class CompiledRoute {
     private final HttpRoute route;
     private final Filters filters;
-    private final List<HttpFilter.RequestMirror> mirrors;
+    private final List<RouteFilter.RequestMirror> mirrors;
     private final CorsPolicy cors;
     private final boolean unsupportedFilter;
     private final WeightedPicker<Target> targets;
@@ -26,15 +26,15 @@ public final class CompiledRoute {
         this.route = route;
         this.telemetry = new RouteTelemetry(route.meta());
         this.filters = new Filters(route.filters());
-        List<HttpFilter.RequestMirror> m = new ArrayList<>();
+        List<RouteFilter.RequestMirror> m = new ArrayList<>();
         CorsPolicy c = null;
         boolean unsupported = false;
-        for (HttpFilter f : route.filters()) {
-            if (f instanceof HttpFilter.RequestMirror mirror) {
+        for (RouteFilter f : route.filters()) {
+            if (f instanceof RouteFilter.RequestMirror mirror) {
                 m.add(mirror);
-            } else if (f instanceof HttpFilter.Cors cf) {
+            } else if (f instanceof RouteFilter.Cors cf) {
                 c = new CorsPolicy(cf);
-            } else if (f instanceof HttpFilter.ExtensionRef) {
+            } else if (f instanceof RouteFilter.ExtensionRef) {
                 unsupported = true;
             }
         }
@@ -47,7 +47,7 @@ public final class CompiledRoute {
                 ts.add(new Target(b, clusters));
                 weights.add(b.weight());
                 if (b instanceof Backend.ClusterBackend cb) {
-                    unsupported |= cb.filters().stream().anyMatch(f -> f instanceof HttpFilter.ExtensionRef);
+                    unsupported |= cb.filters().stream().anyMatch(f -> f instanceof RouteFilter.ExtensionRef);
                 }
             }
             this.targets = WeightedPicker.of(ts, weights);
@@ -73,7 +73,7 @@ public final class CompiledRoute {
     }
 
     /** The rule's mirrors. */
-    public List<HttpFilter.RequestMirror> mirrors() {
+    public List<RouteFilter.RequestMirror> mirrors() {
         return mirrors;
     }
 
@@ -99,18 +99,18 @@ public final class CompiledRoute {
     public static final class Filters {
         private final List<HeaderModifier> request;
         private final List<HeaderModifier> response;
-        private final HttpFilter.UrlRewrite rewrite;
+        private final RouteFilter.UrlRewrite rewrite;
 
-        Filters(List<HttpFilter> filters) {
+        Filters(List<RouteFilter> filters) {
             List<HeaderModifier> req = new ArrayList<>();
             List<HeaderModifier> resp = new ArrayList<>();
-            HttpFilter.UrlRewrite rw = null;
-            for (HttpFilter f : filters) {
-                if (f instanceof HttpFilter.RequestHeaderModifier r) {
+            RouteFilter.UrlRewrite rw = null;
+            for (RouteFilter f : filters) {
+                if (f instanceof RouteFilter.RequestHeaderModifier r) {
                     req.add(r.modifier());
-                } else if (f instanceof HttpFilter.ResponseHeaderModifier r) {
+                } else if (f instanceof RouteFilter.ResponseHeaderModifier r) {
                     resp.add(r.modifier());
-                } else if (f instanceof HttpFilter.UrlRewrite r) {
+                } else if (f instanceof RouteFilter.UrlRewrite r) {
                     rw = r;
                 }
             }
@@ -130,7 +130,7 @@ public final class CompiledRoute {
         }
 
         /** The URL rewrite, or {@code null}. */
-        public HttpFilter.UrlRewrite rewrite() {
+        public RouteFilter.UrlRewrite rewrite() {
             return rewrite;
         }
     }

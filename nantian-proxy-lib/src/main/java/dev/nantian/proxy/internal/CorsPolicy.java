@@ -1,6 +1,6 @@
 package dev.nantian.proxy.internal;
 
-import dev.nantian.core.model.HttpFilter;
+import dev.nantian.core.model.RouteFilter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -25,7 +25,7 @@ public final class CorsPolicy {
     private final String exposeHeaders;
     private final String maxAge;
 
-    public CorsPolicy(HttpFilter.Cors cors) {
+    public CorsPolicy(RouteFilter.Cors cors) {
         boolean any = false;
         List<String> exact = new java.util.ArrayList<>();
         List<String[]> wild = new java.util.ArrayList<>();

@@ -2,11 +2,11 @@ package dev.nantian.proxy.internal;
 
 import dev.nantian.core.model.Fraction;
 import dev.nantian.core.model.HeaderModifier;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
 import dev.nantian.core.model.Listener;
 import dev.nantian.core.model.RetryPolicy;
 import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.routing.Binding;
 import dev.nantian.core.routing.HttpRouteMatchResult;
 import dev.nantian.core.routing.HttpRouter;
@@ -340,7 +340,7 @@ final class Exchange {
         h.remove(HttpHeaderNames.EXPECT);
         String path = PathOps.path(uri);
         String query = PathOps.query(uri);
-        HttpFilter.UrlRewrite rewrite = target.filters().rewrite() != null
+        RouteFilter.UrlRewrite rewrite = target.filters().rewrite() != null
                 ? target.filters().rewrite()
                 : route.filters().rewrite();
         if (rewrite != null) {
@@ -499,7 +499,7 @@ final class Exchange {
     }
 
     private void sendMirrors() {
-        for (HttpFilter.RequestMirror m : route.mirrors()) {
+        for (RouteFilter.RequestMirror m : route.mirrors()) {
             if (m.fraction().isPresent()) {
                 Fraction f = m.fraction().get();
                 if (ThreadLocalRandom.current().nextInt(f.denominator()) >= f.numerator()) {

@@ -2,7 +2,7 @@ package dev.nantian.proxy.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nantian.core.model.HttpFilter;
+import dev.nantian.core.model.RouteFilter;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CorsPolicyTest {
-    private final CorsPolicy strict = new CorsPolicy(new HttpFilter.Cors(
+    private final CorsPolicy strict = new CorsPolicy(new RouteFilter.Cors(
             List.of("https://www.foo.com", "https://*.bar.com"),
             true,
             List.of("GET", "OPTIONS"),
@@ -19,7 +19,7 @@ class CorsPolicyTest {
             List.of("x-header-3", "x-header-4"),
             Duration.ofSeconds(3600)));
     private final CorsPolicy wildcard = new CorsPolicy(
-            new HttpFilter.Cors(List.of("*"), true, List.of("*"), List.of("*"), List.of(), Duration.ZERO));
+            new RouteFilter.Cors(List.of("*"), true, List.of("*"), List.of("*"), List.of(), Duration.ZERO));
 
     @Test
     void matchesExactAndWildcardOrigins() {

@@ -9,7 +9,6 @@ import dev.nantian.core.model.Fraction;
 import dev.nantian.core.model.HeaderMatch;
 import dev.nantian.core.model.HeaderModifier;
 import dev.nantian.core.model.HealthCheck;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.HttpRouteMatch;
@@ -25,6 +24,7 @@ import dev.nantian.core.model.PathModifier;
 import dev.nantian.core.model.QueryParamMatch;
 import dev.nantian.core.model.RetryPolicy;
 import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.Secret;
 import dev.nantian.core.model.SessionPersistence;
@@ -77,7 +77,8 @@ public final class Fixtures {
     }
 
     static List<HttpRoute> httpRoutes() {
-        HttpFilter.ExtensionRef wasm = new HttpFilter.ExtensionRef("gateway.nantian.dev", "WasmPlugin", "default", "p");
+        RouteFilter.ExtensionRef wasm =
+                new RouteFilter.ExtensionRef("gateway.nantian.dev", "WasmPlugin", "default", "p");
         return List.of(
                 route("exact", 0, 0, forward("default/web:80"))
                         .match(new HttpRouteMatch(
@@ -85,16 +86,17 @@ public final class Fixtures {
                                 Optional.of("POST"),
                                 List.of(HeaderMatch.exact("x-env", "prod"), HeaderMatch.regex("x-id", "[0-9]+")),
                                 List.of(QueryParamMatch.exact("debug", "1"), QueryParamMatch.regex("q", "a.*"))))
-                        .addFilter(new HttpFilter.ResponseHeaderModifier(modifier("resp")))
-                        .addFilter(new HttpFilter.RequestHeaderModifier(modifier("req")))
+                        .addFilter(new RouteFilter.ResponseHeaderModifier(modifier("resp")))
+                        .addFilter(new RouteFilter.RequestHeaderModifier(modifier("req")))
                         .addFilter(wasm)
-                        .addFilter(new HttpFilter.UrlRewrite(
+                        .addFilter(new RouteFilter.UrlRewrite(
                                 Optional.of("rewritten.example.com"),
                                 Optional.of(new PathModifier.ReplaceFullPath("/full"))))
-                        .addFilter(new HttpFilter.RequestMirror("default/mirror:80", Optional.of(Fraction.percent(50))))
-                        .addFilter(new HttpFilter.RequestMirror("default/mirror:80", Optional.of(new Fraction(1, 3))))
-                        .addFilter(new HttpFilter.RequestMirror("default/mirror:80", Optional.empty()))
-                        .addFilter(new HttpFilter.Cors(
+                        .addFilter(
+                                new RouteFilter.RequestMirror("default/mirror:80", Optional.of(Fraction.percent(50))))
+                        .addFilter(new RouteFilter.RequestMirror("default/mirror:80", Optional.of(new Fraction(1, 3))))
+                        .addFilter(new RouteFilter.RequestMirror("default/mirror:80", Optional.empty()))
+                        .addFilter(new RouteFilter.Cors(
                                 List.of("*", "https://a.example.com", "https://*.example.org"),
                                 true,
                                 List.of("GET", "POST"),
@@ -113,9 +115,9 @@ public final class Fixtures {
                                                 "default/h2c:9000",
                                                 70,
                                                 List.of(
-                                                        new HttpFilter.RequestHeaderModifier(modifier("b")),
+                                                        new RouteFilter.RequestHeaderModifier(modifier("b")),
                                                         wasm,
-                                                        new HttpFilter.ResponseHeaderModifier(modifier("c")))),
+                                                        new RouteFilter.ResponseHeaderModifier(modifier("c")))),
                                         new Backend.ClusterBackend("default/hash:80", 0, List.of()),
                                         new Backend.InvalidBackend(20, "Service default/missing not found"),
                                         new Backend.ExtensionBackend(
@@ -124,9 +126,9 @@ public final class Fixtures {
                                                 "ai",
                                                 "chat",
                                                 10,
-                                                List.of(new HttpFilter.RequestHeaderModifier(modifier("ai")))))))
+                                                List.of(new RouteFilter.RequestHeaderModifier(modifier("ai")))))))
                         .match(HttpRouteMatch.path(new PathMatch.Prefix("/api/")))
-                        .addFilter(new HttpFilter.UrlRewrite(
+                        .addFilter(new RouteFilter.UrlRewrite(
                                 Optional.empty(), Optional.of(new PathModifier.ReplacePrefixMatch("/v2"))))
                         .timeouts(new Timeouts(Optional.empty(), Optional.of(Duration.ofSeconds(3))))
                         .sessionPersistence(new SessionPersistence(
@@ -159,7 +161,7 @@ public final class Fixtures {
                                         Optional.of(8443),
                                         301))
                         .match(HttpRouteMatch.path(new PathMatch.Prefix("/old")))
-                        .addFilter(new HttpFilter.RequestHeaderModifier(modifier("r")))
+                        .addFilter(new RouteFilter.RequestHeaderModifier(modifier("r")))
                         .build(),
                 route(
                                 "redirect-full",
@@ -182,8 +184,8 @@ public final class Fixtures {
                                         List.of(new HttpHeader("x-tea", "pot"), new HttpHeader("x-tea", "cup")),
                                         "short"))
                         .match(HttpRouteMatch.path(new PathMatch.Exact("/teapot")))
-                        .addFilter(new HttpFilter.ResponseHeaderModifier(modifier("d")))
-                        .addFilter(new HttpFilter.RequestHeaderModifier(
+                        .addFilter(new RouteFilter.ResponseHeaderModifier(modifier("d")))
+                        .addFilter(new RouteFilter.RequestHeaderModifier(
                                 new HeaderModifier(List.of(), List.of(), List.of())))
                         .build(),
                 route("default", 5, 0, forward("default/web:80")).build());

@@ -3,7 +3,7 @@ package dev.nantian.k8s.translate.internal;
 import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.Endpoint;
-import dev.nantian.core.model.HttpFilter;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.core.model.UpstreamTls;
 import dev.nantian.k8s.crd.AIService;
@@ -72,7 +72,7 @@ final class Backends {
             Ref ref,
             String routeKind,
             String routeNamespace,
-            List<HttpFilter> filters,
+            List<RouteFilter> filters,
             UpstreamProtocol defaultProtocol) {
         int weight = ref.weight() == null ? 1 : ref.weight();
         String group = Objects2.group(ref.group());
@@ -217,7 +217,7 @@ final class Backends {
         return new ServiceTarget(null, null, null, failed(weight, reason, message));
     }
 
-    private Resolved aiService(Ref ref, String routeNamespace, int weight, List<HttpFilter> filters) {
+    private Resolved aiService(Ref ref, String routeNamespace, int weight, List<RouteFilter> filters) {
         String namespace = Objects2.orDefault(ref.namespace(), routeNamespace);
         String display = namespace + "/" + ref.name();
         if (!namespace.equals(routeNamespace)

@@ -3,7 +3,7 @@ package dev.nantian.k8s.translate.internal;
 import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.Endpoint;
 import dev.nantian.core.model.ExtensionConfig;
-import dev.nantian.core.model.HttpFilter;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.Secret;
 import dev.nantian.core.model.UpstreamTls;
 import dev.nantian.k8s.crd.AIService;
@@ -174,15 +174,15 @@ final class Extensions {
      * AIServices ({@code namespace/name}): policies of the route first, then of each AIService, each once, in name
      * order within a target.
      */
-    List<HttpFilter> tokenPolicyFilters(String namespace, String route, List<String> aiServices) {
+    List<RouteFilter> tokenPolicyFilters(String namespace, String route, List<String> aiServices) {
         Set<Entry> seen = new LinkedHashSet<>();
         seen.addAll(tokenPoliciesByTarget.getOrDefault("HTTPRoute/" + namespace + "/" + route, List.of()));
         for (String ai : aiServices) {
             seen.addAll(tokenPoliciesByTarget.getOrDefault("AIService/" + ai, List.of()));
         }
-        List<HttpFilter> out = new ArrayList<>();
+        List<RouteFilter> out = new ArrayList<>();
         for (Entry e : seen) {
-            out.add(new HttpFilter.ExtensionRef(ExtensionResource.GROUP, e.kind, e.namespace, e.name));
+            out.add(new RouteFilter.ExtensionRef(ExtensionResource.GROUP, e.kind, e.namespace, e.name));
         }
         return out;
     }

@@ -4,7 +4,6 @@ import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.Fraction;
 import dev.nantian.core.model.HeaderMatch;
 import dev.nantian.core.model.HeaderModifier;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.HttpRouteMatch;
@@ -14,6 +13,7 @@ import dev.nantian.core.model.PathModifier;
 import dev.nantian.core.model.QueryParamMatch;
 import dev.nantian.core.model.RetryPolicy;
 import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.SessionPersistence;
 import dev.nantian.core.model.StringMatchType;
@@ -170,13 +170,13 @@ final class RouteConverter {
             view.rules++;
             RouteMeta ruleMeta = base.withRule(i, Optional.ofNullable(rule.getName()), 0);
             List<String> problems = new ArrayList<>();
-            List<HttpFilter> filters = new ArrayList<>();
+            List<RouteFilter> filters = new ArrayList<>();
             RouteAction action = null;
             for (HTTPRouteFilter f : Objects2.list(rule.getFilters())) {
                 if ("RequestRedirect".equals(f.getType())) {
                     action = redirect(f.getRequestRedirect(), problems);
                 } else {
-                    HttpFilter converted = httpFilter(f, view, problems);
+                    RouteFilter converted = httpFilter(f, view, problems);
                     if (converted != null) {
                         filters.add(converted);
                     }
@@ -186,9 +186,9 @@ final class RouteConverter {
                 List<String> aiServices = new ArrayList<>();
                 List<Backend> list = new ArrayList<>();
                 for (HTTPBackendRef ref : Objects2.list(rule.getBackendRefs())) {
-                    List<HttpFilter> backendFilters = new ArrayList<>();
+                    List<RouteFilter> backendFilters = new ArrayList<>();
                     for (HTTPRouteFilter f : Objects2.list(ref.getFilters())) {
-                        HttpFilter converted = "RequestRedirect".equals(f.getType())
+                        RouteFilter converted = "RequestRedirect".equals(f.getType())
                                 ? unsupported("RequestRedirect on a backendRef", problems)
                                 : httpFilter(f, view, problems);
                         if (converted != null) {
@@ -259,18 +259,18 @@ final class RouteConverter {
             view.rules++;
             RouteMeta ruleMeta = base.withRule(i, Optional.ofNullable(rule.getName()), 0);
             List<String> problems = new ArrayList<>();
-            List<HttpFilter> filters = new ArrayList<>();
+            List<RouteFilter> filters = new ArrayList<>();
             for (GRPCRouteFilter f : Objects2.list(rule.getFilters())) {
-                HttpFilter converted = grpcFilter(f, view, problems);
+                RouteFilter converted = grpcFilter(f, view, problems);
                 if (converted != null) {
                     filters.add(converted);
                 }
             }
             List<Backend> list = new ArrayList<>();
             for (GRPCBackendRef ref : Objects2.list(rule.getBackendRefs())) {
-                List<HttpFilter> backendFilters = new ArrayList<>();
+                List<RouteFilter> backendFilters = new ArrayList<>();
                 for (GRPCRouteFilter f : Objects2.list(ref.getFilters())) {
-                    HttpFilter converted = grpcFilter(f, view, problems);
+                    RouteFilter converted = grpcFilter(f, view, problems);
                     if (converted != null) {
                         backendFilters.add(converted);
                     }
@@ -343,7 +343,7 @@ final class RouteConverter {
             RouteMeta meta,
             HttpRouteMatch match,
             RouteAction action,
-            List<HttpFilter> filters,
+            List<RouteFilter> filters,
             Timeouts timeouts,
             RetryPolicy retry,
             SessionPersistence session,
@@ -373,7 +373,7 @@ final class RouteConverter {
     }
 
     private Backend backend(
-            RouteView view, Backends.Ref ref, List<HttpFilter> filters, UpstreamProtocol defaultProtocol) {
+            RouteView view, Backends.Ref ref, List<RouteFilter> filters, UpstreamProtocol defaultProtocol) {
         Backends.Resolved r = backends.resolve(ref, view.kind, view.namespace, filters, defaultProtocol);
         if (!r.ok()) {
             view.unresolved(r.reason(), r.message());
@@ -454,7 +454,7 @@ final class RouteConverter {
     }
 
     /** Converts one filter; a value the route model refuses makes the rule invalid instead of failing the run. */
-    private HttpFilter httpFilter(HTTPRouteFilter f, RouteView view, List<String> problems) {
+    private RouteFilter httpFilter(HTTPRouteFilter f, RouteView view, List<String> problems) {
         try {
             return convertHttpFilter(f, view, problems);
         } catch (IllegalArgumentException e) {
@@ -463,7 +463,7 @@ final class RouteConverter {
         }
     }
 
-    private HttpFilter grpcFilter(GRPCRouteFilter f, RouteView view, List<String> problems) {
+    private RouteFilter grpcFilter(GRPCRouteFilter f, RouteView view, List<String> problems) {
         try {
             return convertGrpcFilter(f, view, problems);
         } catch (IllegalArgumentException e) {
@@ -472,22 +472,22 @@ final class RouteConverter {
         }
     }
 
-    private HttpFilter convertHttpFilter(HTTPRouteFilter f, RouteView view, List<String> problems) {
+    private RouteFilter convertHttpFilter(HTTPRouteFilter f, RouteView view, List<String> problems) {
         String type = String.valueOf(f.getType());
         switch (type) {
             case "RequestHeaderModifier":
                 return f.getRequestHeaderModifier() == null
                         ? missing(type, problems)
-                        : new HttpFilter.RequestHeaderModifier(modifier(f.getRequestHeaderModifier()));
+                        : new RouteFilter.RequestHeaderModifier(modifier(f.getRequestHeaderModifier()));
             case "ResponseHeaderModifier":
                 return f.getResponseHeaderModifier() == null
                         ? missing(type, problems)
-                        : new HttpFilter.ResponseHeaderModifier(modifier(f.getResponseHeaderModifier()));
+                        : new RouteFilter.ResponseHeaderModifier(modifier(f.getResponseHeaderModifier()));
             case "URLRewrite":
                 if (f.getUrlRewrite() == null) {
                     return missing(type, problems);
                 }
-                return new HttpFilter.UrlRewrite(
+                return new RouteFilter.UrlRewrite(
                         Optional.ofNullable(f.getUrlRewrite().getHostname()),
                         pathModifier(f.getUrlRewrite().getPath(), problems));
             case "RequestMirror":
@@ -501,17 +501,17 @@ final class RouteConverter {
         }
     }
 
-    private HttpFilter convertGrpcFilter(GRPCRouteFilter f, RouteView view, List<String> problems) {
+    private RouteFilter convertGrpcFilter(GRPCRouteFilter f, RouteView view, List<String> problems) {
         String type = String.valueOf(f.getType());
         switch (type) {
             case "RequestHeaderModifier":
                 return f.getRequestHeaderModifier() == null
                         ? missing(type, problems)
-                        : new HttpFilter.RequestHeaderModifier(modifier(f.getRequestHeaderModifier()));
+                        : new RouteFilter.RequestHeaderModifier(modifier(f.getRequestHeaderModifier()));
             case "ResponseHeaderModifier":
                 return f.getResponseHeaderModifier() == null
                         ? missing(type, problems)
-                        : new HttpFilter.ResponseHeaderModifier(modifier(f.getResponseHeaderModifier()));
+                        : new RouteFilter.ResponseHeaderModifier(modifier(f.getResponseHeaderModifier()));
             case "RequestMirror":
                 return mirror(f.getRequestMirror(), view, problems);
             case "ExtensionRef":
@@ -521,12 +521,12 @@ final class RouteConverter {
         }
     }
 
-    private static HttpFilter missing(String type, List<String> problems) {
+    private static RouteFilter missing(String type, List<String> problems) {
         problems.add("filter " + type + " lacks its configuration");
         return null;
     }
 
-    private static HttpFilter unsupported(String what, List<String> problems) {
+    private static RouteFilter unsupported(String what, List<String> problems) {
         problems.add(what + " is not supported");
         return null;
     }
@@ -571,7 +571,7 @@ final class RouteConverter {
         }
     }
 
-    private HttpFilter mirror(HTTPRequestMirrorFilter m, RouteView view, List<String> problems) {
+    private RouteFilter mirror(HTTPRequestMirrorFilter m, RouteView view, List<String> problems) {
         if (m == null || m.getBackendRef() == null) {
             return missing("RequestMirror", problems);
         }
@@ -600,11 +600,11 @@ final class RouteConverter {
         } else if (m.getPercent() != null) {
             fraction = Optional.of(Fraction.percent(m.getPercent()));
         }
-        return new HttpFilter.RequestMirror(r.cluster(), fraction);
+        return new RouteFilter.RequestMirror(r.cluster(), fraction);
     }
 
-    private static HttpFilter cors(HTTPCORSFilter c) {
-        return new HttpFilter.Cors(
+    private static RouteFilter cors(HTTPCORSFilter c) {
+        return new RouteFilter.Cors(
                 Objects2.list(c.getAllowOrigins()),
                 Boolean.TRUE.equals(c.getAllowCredentials()),
                 Objects2.list(c.getAllowMethods()),
@@ -618,7 +618,7 @@ final class RouteConverter {
      * cannot be served (another group or kind, a missing or unusable object) makes the rule answer 500, as Gateway
      * API requires of filters that cannot be applied.
      */
-    private HttpFilter extension(LocalObjectReference ref, RouteView view, List<String> problems) {
+    private RouteFilter extension(LocalObjectReference ref, RouteView view, List<String> problems) {
         if (ref == null || ref.getKind() == null || ref.getName() == null) {
             return missing("ExtensionRef", problems);
         }
@@ -639,7 +639,7 @@ final class RouteConverter {
             problems.add("extensionRef: " + e.unusableReason());
             return null;
         }
-        return new HttpFilter.ExtensionRef(group, ref.getKind(), view.namespace, ref.getName());
+        return new RouteFilter.ExtensionRef(group, ref.getKind(), view.namespace, ref.getName());
     }
 
     private static Timeouts timeouts(HTTPRouteTimeouts t, List<String> problems) {

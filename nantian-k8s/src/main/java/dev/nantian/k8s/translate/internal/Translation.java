@@ -5,13 +5,13 @@ import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.core.model.ExtensionConfig;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.Listener;
 import dev.nantian.core.model.ListenerProtocol;
 import dev.nantian.core.model.ListenerRoutes;
 import dev.nantian.core.model.ListenerTls;
 import dev.nantian.core.model.RouteAction;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.Secret;
 import dev.nantian.core.model.TcpRoute;
 import dev.nantian.core.model.TlsRoute;
@@ -571,12 +571,12 @@ public final class Translation {
         return mapped.equals(route) ? route : mapped;
     }
 
-    private static List<HttpFilter> withClusters(List<HttpFilter> filters, UnaryOperator<String> cluster) {
-        List<HttpFilter> out = new ArrayList<>(filters.size());
-        for (HttpFilter f : filters) {
+    private static List<RouteFilter> withClusters(List<RouteFilter> filters, UnaryOperator<String> cluster) {
+        List<RouteFilter> out = new ArrayList<>(filters.size());
+        for (RouteFilter f : filters) {
             out.add(
-                    f instanceof HttpFilter.RequestMirror m
-                            ? new HttpFilter.RequestMirror(cluster.apply(m.cluster()), m.fraction())
+                    f instanceof RouteFilter.RequestMirror m
+                            ? new RouteFilter.RequestMirror(cluster.apply(m.cluster()), m.fraction())
                             : f);
         }
         return out;

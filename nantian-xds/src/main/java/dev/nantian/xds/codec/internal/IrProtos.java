@@ -2,10 +2,10 @@ package dev.nantian.xds.codec.internal;
 
 import dev.nantian.core.model.Fraction;
 import dev.nantian.core.model.HeaderModifier;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
 import dev.nantian.core.model.LoadBalancing;
 import dev.nantian.core.model.PathModifier;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.SessionPersistence;
 import dev.nantian.xds.proto.config.v1.ExtensionRef;
@@ -83,7 +83,7 @@ public final class IrProtos {
         return out;
     }
 
-    public static ExtensionRef ref(HttpFilter.ExtensionRef r) {
+    public static ExtensionRef ref(RouteFilter.ExtensionRef r) {
         return ExtensionRef.newBuilder()
                 .setGroup(r.group())
                 .setKind(r.kind())
@@ -93,13 +93,13 @@ public final class IrProtos {
     }
 
     /** The full description of {@code f}, for positions where Envoy has no field for it. */
-    public static FilterSpec filter(HttpFilter f) {
+    public static FilterSpec filter(RouteFilter f) {
         FilterSpec.Builder b = FilterSpec.newBuilder();
-        if (f instanceof HttpFilter.RequestHeaderModifier m) {
+        if (f instanceof RouteFilter.RequestHeaderModifier m) {
             b.setRequestHeaderModifier(edits(m.modifier()));
-        } else if (f instanceof HttpFilter.ResponseHeaderModifier m) {
+        } else if (f instanceof RouteFilter.ResponseHeaderModifier m) {
             b.setResponseHeaderModifier(edits(m.modifier()));
-        } else if (f instanceof HttpFilter.UrlRewrite u) {
+        } else if (f instanceof RouteFilter.UrlRewrite u) {
             FilterSpec.UrlRewrite.Builder ub = FilterSpec.UrlRewrite.newBuilder();
             u.hostname().ifPresent(ub::setHostname);
             u.path().ifPresent(p -> {
@@ -110,12 +110,12 @@ public final class IrProtos {
                 }
             });
             b.setUrlRewrite(ub);
-        } else if (f instanceof HttpFilter.RequestMirror m) {
+        } else if (f instanceof RouteFilter.RequestMirror m) {
             FilterSpec.RequestMirror.Builder mb =
                     FilterSpec.RequestMirror.newBuilder().setCluster(m.cluster());
             m.fraction().ifPresent(fr -> mb.setFraction(ratio(fr)));
             b.setRequestMirror(mb);
-        } else if (f instanceof HttpFilter.Cors c) {
+        } else if (f instanceof RouteFilter.Cors c) {
             b.setCors(FilterSpec.Cors.newBuilder()
                     .addAllAllowOrigins(c.allowOrigins())
                     .setAllowCredentials(c.allowCredentials())
@@ -124,18 +124,18 @@ public final class IrProtos {
                     .addAllExposeHeaders(c.exposeHeaders())
                     .setMaxAge(Protos.duration(c.maxAge())));
         } else {
-            b.setExtensionRef(ref((HttpFilter.ExtensionRef) f));
+            b.setExtensionRef(ref((RouteFilter.ExtensionRef) f));
         }
         return b.build();
     }
 
     /** The IR filter {@code spec} describes; throws {@link IllegalArgumentException} when it describes none. */
-    public static HttpFilter filter(FilterSpec spec) {
+    public static RouteFilter filter(FilterSpec spec) {
         switch (spec.getKindCase()) {
             case REQUEST_HEADER_MODIFIER:
-                return new HttpFilter.RequestHeaderModifier(modifier(spec.getRequestHeaderModifier()));
+                return new RouteFilter.RequestHeaderModifier(modifier(spec.getRequestHeaderModifier()));
             case RESPONSE_HEADER_MODIFIER:
-                return new HttpFilter.ResponseHeaderModifier(modifier(spec.getResponseHeaderModifier()));
+                return new RouteFilter.ResponseHeaderModifier(modifier(spec.getResponseHeaderModifier()));
             case URL_REWRITE:
                 FilterSpec.UrlRewrite u = spec.getUrlRewrite();
                 Optional<PathModifier> path;
@@ -149,15 +149,15 @@ public final class IrProtos {
                     default:
                         path = Optional.empty();
                 }
-                return new HttpFilter.UrlRewrite(
+                return new RouteFilter.UrlRewrite(
                         u.hasHostname() ? Optional.of(u.getHostname()) : Optional.empty(), path);
             case REQUEST_MIRROR:
                 FilterSpec.RequestMirror m = spec.getRequestMirror();
-                return new HttpFilter.RequestMirror(
+                return new RouteFilter.RequestMirror(
                         m.getCluster(), m.hasFraction() ? Optional.of(fraction(m.getFraction())) : Optional.empty());
             case CORS:
                 FilterSpec.Cors c = spec.getCors();
-                return new HttpFilter.Cors(
+                return new RouteFilter.Cors(
                         c.getAllowOriginsList(),
                         c.getAllowCredentials(),
                         c.getAllowMethodsList(),
@@ -166,7 +166,7 @@ public final class IrProtos {
                         Protos.duration(c.getMaxAge()));
             case EXTENSION_REF:
                 ExtensionRef r = spec.getExtensionRef();
-                return new HttpFilter.ExtensionRef(r.getGroup(), r.getKind(), r.getNamespace(), r.getName());
+                return new RouteFilter.ExtensionRef(r.getGroup(), r.getKind(), r.getNamespace(), r.getName());
             default:
                 throw new IllegalArgumentException("filter has no kind");
         }

@@ -5,13 +5,13 @@ import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.Fraction;
 import dev.nantian.core.model.HeaderMatch;
 import dev.nantian.core.model.HeaderModifier;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.HttpRouteMatch;
 import dev.nantian.core.model.PathMatch;
 import dev.nantian.core.model.PathModifier;
 import dev.nantian.core.model.QueryParamMatch;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.SessionPersistence;
 import dev.nantian.core.model.StringMatchType;
@@ -198,7 +198,7 @@ public final class RouteDecoder {
             default:
                 errors.add(where, "a route needs route, redirect or direct_response");
         }
-        List<HttpFilter> filters = filters(ex == null ? null : ex.getFilterOrderList(), src, where);
+        List<RouteFilter> filters = filters(ex == null ? null : ex.getFilterOrderList(), src, where);
         if (errors.size() > before || meta == null || match == null || action == null || timeouts == null) {
             return null;
         }
@@ -214,10 +214,10 @@ public final class RouteDecoder {
     private static final class Sources {
         HeaderModifier request;
         HeaderModifier response;
-        HttpFilter.UrlRewrite rewrite;
-        final Deque<HttpFilter> mirrors = new ArrayDeque<>();
-        HttpFilter.Cors cors;
-        final Deque<HttpFilter> others = new ArrayDeque<>();
+        RouteFilter.UrlRewrite rewrite;
+        final Deque<RouteFilter> mirrors = new ArrayDeque<>();
+        RouteFilter.Cors cors;
+        final Deque<RouteFilter> others = new ArrayDeque<>();
     }
 
     private void perFilterConfig(Map<String, Any> configs, Sources src, String where) {
@@ -232,7 +232,7 @@ public final class RouteDecoder {
                 ExtensionFilters f = unwrap(e.getValue(), ExtensionFilters.class, fw);
                 if (f != null) {
                     for (FilterSpec spec : f.getFiltersList()) {
-                        HttpFilter hf = errors.attempt(fw, () -> IrProtos.filter(spec));
+                        RouteFilter hf = errors.attempt(fw, () -> IrProtos.filter(spec));
                         if (hf != null) {
                             src.others.add(hf);
                         }
@@ -267,15 +267,15 @@ public final class RouteDecoder {
         return Protos.unpack(any, type, errors, where);
     }
 
-    private List<HttpFilter> filters(List<FilterKind> order, Sources src, String where) {
-        List<HttpFilter> out = new ArrayList<>();
+    private List<RouteFilter> filters(List<FilterKind> order, Sources src, String where) {
+        List<RouteFilter> out = new ArrayList<>();
         if (order == null) {
             // no order recorded: the natural one
             if (src.request != null) {
-                out.add(new HttpFilter.RequestHeaderModifier(src.request));
+                out.add(new RouteFilter.RequestHeaderModifier(src.request));
             }
             if (src.response != null) {
-                out.add(new HttpFilter.ResponseHeaderModifier(src.response));
+                out.add(new RouteFilter.ResponseHeaderModifier(src.response));
             }
             if (src.rewrite != null) {
                 out.add(src.rewrite);
@@ -295,19 +295,19 @@ public final class RouteDecoder {
             switch (kind) {
                 case REQUEST_HEADER_MODIFIER:
                     request = true;
-                    out.add(new HttpFilter.RequestHeaderModifier(
+                    out.add(new RouteFilter.RequestHeaderModifier(
                             src.request == null ? new HeaderModifier(List.of(), List.of(), List.of()) : src.request));
                     break;
                 case RESPONSE_HEADER_MODIFIER:
                     response = true;
-                    out.add(new HttpFilter.ResponseHeaderModifier(
+                    out.add(new RouteFilter.ResponseHeaderModifier(
                             src.response == null ? new HeaderModifier(List.of(), List.of(), List.of()) : src.response));
                     break;
                 case URL_REWRITE:
                     rewrite = true;
                     out.add(
                             src.rewrite == null
-                                    ? new HttpFilter.UrlRewrite(Optional.empty(), Optional.empty())
+                                    ? new RouteFilter.UrlRewrite(Optional.empty(), Optional.empty())
                                     : src.rewrite);
                     break;
                 case CORS:
@@ -545,13 +545,13 @@ public final class RouteDecoder {
         }
         if (ex != null) {
             for (FilterSpec spec : ex.getOtherFiltersList()) {
-                HttpFilter f = errors.attempt(where, () -> IrProtos.filter(spec));
+                RouteFilter f = errors.attempt(where, () -> IrProtos.filter(spec));
                 if (f != null) {
                     src.others.add(f);
                 }
             }
         }
-        List<HttpFilter> filters = filters(ex == null ? null : ex.getFilterOrderList(), src, where);
+        List<RouteFilter> filters = filters(ex == null ? null : ex.getFilterOrderList(), src, where);
         String name = cw.getName();
         if (name.equals(Names.INVALID_CLUSTER)) {
             String reason = ex != null && ex.hasInvalidReason() ? ex.getInvalidReason() : "unresolved backend";
@@ -642,7 +642,7 @@ public final class RouteDecoder {
             }
         }
         if (host.isPresent() || path.isPresent()) {
-            src.rewrite = new HttpFilter.UrlRewrite(host, path);
+            src.rewrite = new RouteFilter.UrlRewrite(host, path);
         }
     }
 
@@ -677,7 +677,7 @@ public final class RouteDecoder {
                 fraction = Optional.of(new Fraction(num, denominator));
             }
             Optional<Fraction> f = fraction;
-            HttpFilter mirror = errors.attempt(mw, () -> new HttpFilter.RequestMirror(m.getCluster(), f));
+            RouteFilter mirror = errors.attempt(mw, () -> new RouteFilter.RequestMirror(m.getCluster(), f));
             if (mirror != null) {
                 src.mirrors.add(mirror);
             }
@@ -745,7 +745,7 @@ public final class RouteDecoder {
                 where, () -> new dev.nantian.core.model.RouteAction.Redirect(scheme, host, path, port, status));
     }
 
-    private HttpFilter.Cors cors(CorsPolicy p, String where) {
+    private RouteFilter.Cors cors(CorsPolicy p, String where) {
         Protos.onlyFields(
                 p,
                 errors,
@@ -776,7 +776,7 @@ public final class RouteDecoder {
         Duration age = maxAge;
         return errors.attempt(
                 where,
-                () -> new HttpFilter.Cors(
+                () -> new RouteFilter.Cors(
                         origins,
                         p.getAllowCredentials().getValue(),
                         split(p.getAllowMethods()),

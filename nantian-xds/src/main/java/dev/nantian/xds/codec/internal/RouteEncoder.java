@@ -7,7 +7,6 @@ import com.google.protobuf.UInt32Value;
 import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.Fraction;
 import dev.nantian.core.model.HeaderMatch;
-import dev.nantian.core.model.HttpFilter;
 import dev.nantian.core.model.HttpHeader;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.HttpRouteMatch;
@@ -15,6 +14,7 @@ import dev.nantian.core.model.LoadBalancing;
 import dev.nantian.core.model.PathMatch;
 import dev.nantian.core.model.PathModifier;
 import dev.nantian.core.model.QueryParamMatch;
+import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.StringMatchType;
 import dev.nantian.core.model.Timeouts;
 import dev.nantian.xds.proto.config.v1.BackendExtras;
@@ -102,7 +102,7 @@ public final class RouteEncoder {
         }
         List<FilterSpec> others = new ArrayList<>();
         Set<FilterKind> used = EnumSet.noneOf(FilterKind.class);
-        for (HttpFilter f : r.filters()) {
+        for (RouteFilter f : r.filters()) {
             FilterKind kind = routeFilter(f, rb, action, used, extras);
             if (kind == FilterKind.OTHER) {
                 others.add(IrProtos.filter(f));
@@ -124,18 +124,18 @@ public final class RouteEncoder {
 
     /** Writes {@code f} into Envoy fields where it has some and returns its kind, or OTHER. */
     private static FilterKind routeFilter(
-            HttpFilter f, Route.Builder rb, RouteAction.Builder action, Set<FilterKind> used, RouteExtras.Builder ex) {
-        if (f instanceof HttpFilter.RequestHeaderModifier m && used.add(FilterKind.REQUEST_HEADER_MODIFIER)) {
+            RouteFilter f, Route.Builder rb, RouteAction.Builder action, Set<FilterKind> used, RouteExtras.Builder ex) {
+        if (f instanceof RouteFilter.RequestHeaderModifier m && used.add(FilterKind.REQUEST_HEADER_MODIFIER)) {
             rb.addAllRequestHeadersToAdd(Headers.toAdd(m.modifier()))
                     .addAllRequestHeadersToRemove(m.modifier().remove());
             return FilterKind.REQUEST_HEADER_MODIFIER;
         }
-        if (f instanceof HttpFilter.ResponseHeaderModifier m && used.add(FilterKind.RESPONSE_HEADER_MODIFIER)) {
+        if (f instanceof RouteFilter.ResponseHeaderModifier m && used.add(FilterKind.RESPONSE_HEADER_MODIFIER)) {
             rb.addAllResponseHeadersToAdd(Headers.toAdd(m.modifier()))
                     .addAllResponseHeadersToRemove(m.modifier().remove());
             return FilterKind.RESPONSE_HEADER_MODIFIER;
         }
-        if (f instanceof HttpFilter.UrlRewrite u && action != null && used.add(FilterKind.URL_REWRITE)) {
+        if (f instanceof RouteFilter.UrlRewrite u && action != null && used.add(FilterKind.URL_REWRITE)) {
             u.hostname().ifPresent(action::setHostRewriteLiteral);
             u.path().ifPresent(p -> {
                 if (p instanceof PathModifier.ReplacePrefixMatch prefix) {
@@ -146,7 +146,7 @@ public final class RouteEncoder {
             });
             return FilterKind.URL_REWRITE;
         }
-        if (f instanceof HttpFilter.RequestMirror m && action != null) {
+        if (f instanceof RouteFilter.RequestMirror m && action != null) {
             RouteAction.RequestMirrorPolicy.Builder mb =
                     RouteAction.RequestMirrorPolicy.newBuilder().setCluster(m.cluster());
             m.fraction().ifPresent(fr -> {
@@ -160,7 +160,7 @@ public final class RouteEncoder {
             action.addRequestMirrorPolicies(mb);
             return FilterKind.REQUEST_MIRROR;
         }
-        if (f instanceof HttpFilter.Cors c && used.add(FilterKind.CORS)) {
+        if (f instanceof RouteFilter.Cors c && used.add(FilterKind.CORS)) {
             rb.putTypedPerFilterConfig(Names.CORS_FILTER, Any.pack(cors(c)));
             return FilterKind.CORS;
         }
@@ -235,7 +235,7 @@ public final class RouteEncoder {
         WeightedCluster.ClusterWeight.Builder cw =
                 WeightedCluster.ClusterWeight.newBuilder().setWeight(UInt32Value.of(b.weight()));
         BackendExtras.Builder extras = BackendExtras.newBuilder();
-        List<HttpFilter> filters = List.of();
+        List<RouteFilter> filters = List.of();
         if (b instanceof Backend.ClusterBackend cb) {
             cw.setName(cb.cluster());
             filters = cb.filters();
@@ -247,16 +247,16 @@ public final class RouteEncoder {
             cw.setName(Names.EXTENSION_CLUSTER_PREFIX + eb.group() + "/" + eb.kind() + "/" + eb.namespace() + "/"
                     + eb.name());
             extras.setExtension(
-                    IrProtos.ref(new HttpFilter.ExtensionRef(eb.group(), eb.kind(), eb.namespace(), eb.name())));
+                    IrProtos.ref(new RouteFilter.ExtensionRef(eb.group(), eb.kind(), eb.namespace(), eb.name())));
             filters = eb.filters();
         }
         Set<FilterKind> used = EnumSet.noneOf(FilterKind.class);
-        for (HttpFilter f : filters) {
-            if (f instanceof HttpFilter.RequestHeaderModifier m && used.add(FilterKind.REQUEST_HEADER_MODIFIER)) {
+        for (RouteFilter f : filters) {
+            if (f instanceof RouteFilter.RequestHeaderModifier m && used.add(FilterKind.REQUEST_HEADER_MODIFIER)) {
                 cw.addAllRequestHeadersToAdd(Headers.toAdd(m.modifier()))
                         .addAllRequestHeadersToRemove(m.modifier().remove());
                 extras.addFilterOrder(FilterKind.REQUEST_HEADER_MODIFIER);
-            } else if (f instanceof HttpFilter.ResponseHeaderModifier m
+            } else if (f instanceof RouteFilter.ResponseHeaderModifier m
                     && used.add(FilterKind.RESPONSE_HEADER_MODIFIER)) {
                 cw.addAllResponseHeadersToAdd(Headers.toAdd(m.modifier()))
                         .addAllResponseHeadersToRemove(m.modifier().remove());
@@ -386,7 +386,7 @@ public final class RouteEncoder {
                 .build();
     }
 
-    static CorsPolicy cors(HttpFilter.Cors c) {
+    static CorsPolicy cors(RouteFilter.Cors c) {
         CorsPolicy.Builder b = CorsPolicy.newBuilder()
                 .setAllowMethods(String.join(",", c.allowMethods()))
                 .setAllowHeaders(String.join(",", c.allowHeaders()))

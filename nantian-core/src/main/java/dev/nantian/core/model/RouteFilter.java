@@ -11,17 +11,17 @@ import java.util.Optional;
  * A filter of an HTTP route rule or of one of its backends, applied in list order. {@code RequestRedirect} is not
  * here: it ends the request, so it is a {@link RouteAction.Redirect}.
  */
-public sealed interface HttpFilter {
+public sealed interface RouteFilter {
 
     /** Edits the request headers before they go upstream. */
-    record RequestHeaderModifier(HeaderModifier modifier) implements HttpFilter {
+    record RequestHeaderModifier(HeaderModifier modifier) implements RouteFilter {
         public RequestHeaderModifier {
             requireNonNull(modifier, "modifier");
         }
     }
 
     /** Edits the response headers before they go to the client. */
-    record ResponseHeaderModifier(HeaderModifier modifier) implements HttpFilter {
+    record ResponseHeaderModifier(HeaderModifier modifier) implements RouteFilter {
         public ResponseHeaderModifier {
             requireNonNull(modifier, "modifier");
         }
@@ -33,7 +33,7 @@ public sealed interface HttpFilter {
      * @param hostname the new {@code Host}/{@code :authority}
      * @param path how to change the path
      */
-    record UrlRewrite(Optional<String> hostname, Optional<PathModifier> path) implements HttpFilter {
+    record UrlRewrite(Optional<String> hostname, Optional<PathModifier> path) implements RouteFilter {
         public UrlRewrite {
             requireNonNull(hostname, "hostname");
             requireNonNull(path, "path");
@@ -46,7 +46,7 @@ public sealed interface HttpFilter {
      * @param cluster the cluster that receives the copy
      * @param fraction the share of requests mirrored; all when empty
      */
-    record RequestMirror(String cluster, Optional<Fraction> fraction) implements HttpFilter {
+    record RequestMirror(String cluster, Optional<Fraction> fraction) implements RouteFilter {
         public RequestMirror {
             Checks.nonEmpty(cluster, "mirror cluster");
             requireNonNull(fraction, "fraction");
@@ -70,7 +70,7 @@ public sealed interface HttpFilter {
             List<String> allowHeaders,
             List<String> exposeHeaders,
             Duration maxAge)
-            implements HttpFilter {
+            implements RouteFilter {
         public Cors {
             allowOrigins = Checks.list(allowOrigins, "allowOrigins");
             allowMethods = Checks.list(allowMethods, "allowMethods");
@@ -93,7 +93,7 @@ public sealed interface HttpFilter {
      * @param namespace the namespace of the referenced object
      * @param name the name of the referenced object
      */
-    record ExtensionRef(String group, String kind, String namespace, String name) implements HttpFilter {
+    record ExtensionRef(String group, String kind, String namespace, String name) implements RouteFilter {
         public ExtensionRef {
             requireNonNull(group, "group");
             Checks.nonEmpty(kind, "kind");
