@@ -33,8 +33,9 @@ public final class PiiScanner {
             Pattern.compile("(?<![\\w+])(?:\\+[1-9]\\d{0,2}[ .-]?(?:\\(?\\d{1,4}\\)?[ .-]?){1,4}\\d{2,4}"
                     + "|\\(?[2-9]\\d{2}\\)?[ .-]\\d{3}[ .-]\\d{4})(?![\\w])");
     static final Pattern IPV4 = Pattern.compile("(?<![\\d.])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\d.])");
+    // The embedded-IPv4 tail (::ffff:192.0.2.1) is tried before a hex group, which would otherwise stop at "192".
     static final Pattern IPV6 = Pattern.compile(
-            "(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\\d{1,3}\\.){3}\\d{1,3})?(?![0-9A-Fa-f:])");
+            "(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?(?![0-9A-Fa-f:])");
     static final Pattern SECRET = Pattern.compile("(?<![A-Za-z0-9_-])(?:"
             + "eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}" // JWT
             + "|sk-(?:proj-|ant-(?:api|admin)\\d{2}-)?[A-Za-z0-9_-]{20,}" // OpenAI, Anthropic

@@ -116,6 +116,16 @@ class PiiScannerTest {
     }
 
     @Test
+    void findsIpv6WithAnEmbeddedIpv4TailWhole() {
+        String text = "from ::ffff:192.168.1.1 and fe80::1 and 2001:db8::8a2e:370:7334";
+        assertThat(scanner.scan(text))
+                .containsExactly(
+                        new PiiFinding(PiiType.IP_ADDRESS, 5, 23),
+                        new PiiFinding(PiiType.IP_ADDRESS, 28, 35),
+                        new PiiFinding(PiiType.IP_ADDRESS, 40, 63));
+    }
+
+    @Test
     void separatesAdjacentFindings() {
         // one numeric run holding an SSN, a phone and an IPv4 address
         String text = "123-45-6789 (415) 555-0132 10.0.42.7";
