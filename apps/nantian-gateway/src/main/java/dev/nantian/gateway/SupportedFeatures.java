@@ -7,10 +7,8 @@ import java.util.List;
  * conformance runner passes every test that needs it ({@code ConformanceIT} proves it in every build); the runner
  * reads this list from {@code /api/v1/features} and skips tests of features not listed.
  *
- * <p>Not declared yet: {@code HTTPRouteBackendProtocolWebSocket} and {@code HTTPRouteRequestPercentageMirror} (the
- * proxy supports both, the runner cannot check them yet), {@code GRPCRoute}, {@code TLSRoute}, {@code TCPRoute} and
- * {@code UDPRoute} (translated and served, but the runner does not send their traffic), infrastructure propagation
- * and static addresses.
+ * <p>Not declared yet: {@code GRPCRoute}, {@code TLSRoute}, {@code TCPRoute} and {@code UDPRoute} (translated and
+ * served, but the runner does not send their traffic yet), infrastructure propagation and static addresses.
  */
 final class SupportedFeatures {
     static final List<String> FEATURES = List.of(
@@ -31,6 +29,7 @@ final class SupportedFeatures {
             "HTTPRoute307RedirectStatusCode",
             "HTTPRoute308RedirectStatusCode",
             "HTTPRouteBackendProtocolH2C",
+            "HTTPRouteBackendProtocolWebSocket",
             "HTTPRouteBackendRequestHeaderModification",
             "HTTPRouteBackendTimeout",
             "HTTPRouteCORS",
@@ -45,6 +44,7 @@ final class SupportedFeatures {
             "HTTPRouteQueryParamMatching",
             "HTTPRouteRequestMirror",
             "HTTPRouteRequestMultipleMirrors",
+            "HTTPRouteRequestPercentageMirror",
             "HTTPRouteRequestTimeout",
             "HTTPRouteResponseHeaderModification",
             "HTTPRouteRetry",

@@ -28,7 +28,8 @@ import tools.jackson.databind.JsonNode;
  * @param redirect the expected Location parts, or {@code null} when any redirect passes
  * @param target where the request goes
  * @param clientCertificateMustBeRequested whether the server must ask for a client certificate
- * @param mirroredTo backends that must log a mirrored copy of the request
+ * @param mirroredTo backends that must log a mirrored copy of the request (or, with {@code mirrorDistribution},
+ *     their share of copies)
  */
 public record HttpCase(
         int index,
@@ -42,7 +43,7 @@ public record HttpCase(
         Redirect redirect,
         Target target,
         boolean clientCertificateMustBeRequested,
-        List<Backend> mirroredTo) {
+        List<MirroredBackend> mirroredTo) {
 
     /** Placeholder in paths that stands for a UUID chosen once per case. */
     public static final String UUID_PER_CASE = "<fresh-uuid-per-case>";
@@ -163,6 +164,69 @@ public record HttpCase(
             namespace = namespace == null ? "" : namespace;
             service = service == null ? "" : service;
         }
+    }
+
+    /**
+     * A backend that receives mirrored copies.
+     *
+     * @param percent the share of requests it must receive (upstream's {@code MirroredBackend.Percent}), or
+     *     {@code null} when every request is mirrored
+     */
+    public record MirroredBackend(String namespace, String service, Integer percent) {
+        public MirroredBackend {
+            namespace = namespace == null ? "" : namespace;
+            service = service == null ? "" : service;
+            if (percent != null && (percent < 0 || percent > 100)) {
+                throw new IllegalArgumentException("mirror percent " + percent + " outside 0..100");
+            }
+        }
+    }
+
+    /** The query parameter upstream's {@code AddRequestIDQueryParam} sets to tell mirrored copies apart. */
+    public static final String REQUEST_ID_PARAM = "gateway-api-conformance-request-id";
+
+    /**
+     * This case with upstream's {@code AddRequestIDQueryParam} applied: {@link #REQUEST_ID_PARAM} set to
+     * {@link #UUID_PER_CASE} in the request and expected paths, so every case UUID marks its own round trips.
+     */
+    public HttpCase withRequestIdQuery() {
+        Request r = request;
+        ExpectedRequest e = expectedRequest;
+        return new HttpCase(
+                index,
+                name,
+                mode,
+                mirrorDistribution,
+                new Request(
+                        r.method(),
+                        r.host(),
+                        withRequestId(r.path()),
+                        r.protocol(),
+                        r.headers(),
+                        r.backendSetResponseHeaders(),
+                        r.sni(),
+                        r.clientCertificate()),
+                new ExpectedRequest(
+                        withRequestId(e.path()),
+                        e.method(),
+                        e.host(),
+                        e.headers(),
+                        e.absentHeaders(),
+                        e.sni(),
+                        e.clientCertificate()),
+                backend,
+                response,
+                redirect,
+                target,
+                clientCertificateMustBeRequested,
+                mirroredTo);
+    }
+
+    private static String withRequestId(String path) {
+        if (path.contains(REQUEST_ID_PARAM + "=")) {
+            throw new IllegalStateException("path " + path + " already carries " + REQUEST_ID_PARAM);
+        }
+        return path + (path.contains("?") ? "&" : "?") + REQUEST_ID_PARAM + "=" + UUID_PER_CASE;
     }
 
     /**
@@ -314,9 +378,13 @@ public record HttpCase(
             mode = Mode.HTTPS;
         }
 
-        List<Backend> mirrors = new ArrayList<>();
+        List<MirroredBackend> mirrors = new ArrayList<>();
         for (JsonNode m : nodes(node, "mirroredTo")) {
-            mirrors.add(new Backend(text(m, "namespace"), text(m, "service")));
+            JsonNode percent = m.get("percent");
+            mirrors.add(new MirroredBackend(
+                    text(m, "namespace"),
+                    text(m, "service"),
+                    percent == null || percent.isNull() ? null : percent.asInt()));
         }
         String name = text(node, "testCaseName", text(node, "subtest", method + " " + request.path()));
         return new HttpCase(

@@ -19,13 +19,22 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -38,7 +47,10 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -56,7 +68,9 @@ import javax.net.ssl.SSLParameters;
  * header (which the JDK's HttpClient refuses to set); {@code User-Agent: Go-http-client/...} and
  * {@code Accept-Encoding: gzip} added, gzip bodies transparently decoded. Redirects are never followed.
  *
- * <p>{@link #send} blocks the calling thread, which must not be one of the client's event loops; any number of
+ * <p>{@link #exchange} holds one WebSocket conversation like golang.org/x/net/websocket's client.
+ *
+ * <p>{@link #send} and {@link #exchange} block the calling thread, which must not be one of the client's event loops; any number of
  * threads may call it at once. Responses are copied to heap arrays and their buffers released at once.
  */
 public final class ProbeClient implements AutoCloseable {
@@ -185,6 +199,148 @@ public final class ProbeClient implements AutoCloseable {
         } finally {
             channel.close();
         }
+    }
+
+    /**
+     * One WebSocket conversation, the way golang.org/x/net/websocket's {@code Dial} and {@code Message} do it.
+     *
+     * @param address where to connect (cleartext)
+     * @param authority the Host header (Go keeps the port even when it is 80)
+     * @param path the request target of the upgrade
+     * @param origin the Origin header
+     * @param messages what to send, in order; each must be answered by one message with the same payload
+     * @param timeout the whole conversation's limit
+     */
+    public record WebSocketProbe(
+            InetSocketAddress address,
+            String authority,
+            String path,
+            String origin,
+            List<WebSocketMessage> messages,
+            Duration timeout) {
+        public WebSocketProbe {
+            requireNonNull(address, "address");
+            requireNonNull(authority, "authority");
+            requireNonNull(path, "path");
+            requireNonNull(origin, "origin");
+            messages = List.copyOf(messages);
+            requireNonNull(timeout, "timeout");
+        }
+    }
+
+    /** A data message: a text frame or, when {@code binary}, a binary frame. */
+    public record WebSocketMessage(boolean binary, byte[] payload) {
+        public WebSocketMessage {
+            payload = payload.clone();
+        }
+
+        /** A text message. */
+        public static WebSocketMessage text(String text) {
+            return new WebSocketMessage(false, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public byte[] payload() {
+            return payload.clone();
+        }
+
+        String describe() {
+            return binary ? Arrays.toString(payload) : '"' + new String(payload, StandardCharsets.UTF_8) + '"';
+        }
+    }
+
+    /**
+     * Upgrades a new connection to WebSocket (version 13, no subprotocol, no extensions) and, on it, sends each
+     * message and reads one message back, which must carry the same payload (its frame type is not checked, as
+     * upstream's {@code Message.Receive} does not). The connection is closed at the end.
+     *
+     * @return null when every reply matched, else what did not
+     * @throws TransportException when the upgrade failed or the connection broke or timed out
+     * @throws InterruptedException when the calling thread is interrupted
+     */
+    public String exchange(WebSocketProbe probe) throws TransportException, InterruptedException {
+        long deadline = System.nanoTime() + probe.timeout().toNanos();
+        HttpHeaders headers = new DefaultHttpHeaders()
+                .set(HttpHeaderNames.HOST, probe.authority())
+                .set(HttpHeaderNames.ORIGIN, probe.origin());
+        URI uri = URI.create("ws://" + probe.authority() + probe.path());
+        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .version(WebSocketVersion.V13)
+                .customHeaders(headers)
+                .generateOriginHeader(false)
+                .handshakeTimeoutMillis(Math.max(1, probe.timeout().toMillis()))
+                .maxFramePayloadLength(MAX_BODY)
+                .build();
+        WebSocketExchangeHandler handler = new WebSocketExchangeHandler();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, probe.timeout().toMillis()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpClientCodec(),
+                                        new HttpObjectAggregator(MAX_BODY),
+                                        new WebSocketClientProtocolHandler(config),
+                                        new WebSocketFrameAggregator(MAX_BODY),
+                                        handler);
+                    }
+                });
+        ChannelFuture connect = bootstrap.connect(probe.address());
+        Channel channel = connect.channel();
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                handler.handshake.completeExceptionally(f.cause());
+            }
+        });
+        try {
+            handler.handshake.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+            for (WebSocketMessage message : probe.messages()) {
+                WebSocketFrame frame = message.binary()
+                        ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(message.payload))
+                        : new TextWebSocketFrame(Unpooled.wrappedBuffer(message.payload));
+                channel.writeAndFlush(frame).addListener(w -> {
+                    if (!w.isSuccess()) {
+                        handler.messages.add(new WebSocketExchangeHandler.Received(null, w.cause()));
+                    }
+                });
+                WebSocketExchangeHandler.Received reply =
+                        handler.messages.poll(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+                if (reply == null) {
+                    throw new TransportException(
+                            "no reply to " + message.describe() + " within "
+                                    + probe.timeout().toMillis() + " ms",
+                            null);
+                }
+                if (reply.failure() != null) {
+                    throw new TransportException(
+                            "while waiting for the reply to " + message.describe() + ": " + describe(reply.failure()),
+                            reply.failure());
+                }
+                if (!Arrays.equals(reply.payload(), message.payload)) {
+                    return "unexpected reply: want " + message.describe() + ", got "
+                            + new WebSocketMessage(message.binary(), reply.payload()).describe();
+                }
+            }
+            return null;
+        } catch (TimeoutException e) {
+            throw new TransportException(
+                    "no WebSocket handshake within " + probe.timeout().toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new TransportException("WebSocket handshake failed: " + describe(cause), cause);
+        } finally {
+            channel.close();
+        }
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     }
 
     private static String describe(Throwable cause) {

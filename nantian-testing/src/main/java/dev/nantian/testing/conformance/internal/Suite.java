@@ -69,6 +69,10 @@ public final class Suite {
     }
 
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final int MIRROR_CHECKS = 5;
+    private static final int MIRROR_REQUESTS = 500;
+    private static final int MIRROR_CONCURRENCY = 10;
+    private static final double MIRROR_STD_DEVS = 3.0;
     private static final String BASE_FILE = "base-manifests.yaml";
     private static final String CERTS_FILE = "generated/certificates.yaml";
     private static final String SLICES_FILE = "generated/endpointslices.yaml";
@@ -129,23 +133,16 @@ public final class Suite {
                 return skip(test, "feature " + feature);
             }
         }
-        for (HttpCase c : test.httpCases()) {
-            if (c.mirrorDistribution()) {
-                return skip(test, "mirror percentage distribution (statistics the vectors do not define)");
-            }
-        }
         List<String> notes = new ArrayList<>();
         if (test.otherTraffic() != null) {
             notes.add("gRPC/TLS/TCP/UDP traffic (the runner sends HTTP only)");
         }
-        if (test.httpTest() != null && test.httpTest().has("websocket")) {
-            notes.add("WebSocket exchange (not implemented by the runner)");
-        }
+        JsonNode webSocket = test.httpTest() == null ? null : test.httpTest().get("websocket");
         if (test.statusChecks().stream()
                 .anyMatch(c -> "observedGeneration should increment".equals(Json.text(c, "subtest")))) {
             notes.add("spec update between checks (not in the vectors; checks ran on the initial objects)");
         }
-        if (test.statusChecks().isEmpty() && test.httpCases().isEmpty()) {
+        if (test.statusChecks().isEmpty() && test.httpCases().isEmpty() && webSocket == null) {
             return skip(test, "nothing the runner can check: " + String.join("; ", notes));
         }
 
@@ -175,6 +172,9 @@ public final class Suite {
             String reason = "setup: " + e.getMessage();
             test.statusChecks().forEach(c -> results.add(new CaseResult(checkName(c), "status", false, reason)));
             test.httpCases().forEach(c -> results.add(new CaseResult(c.name(), "http", false, reason)));
+            if (webSocket != null) {
+                results.add(new CaseResult(webSocketName(test), "websocket", false, reason));
+            }
             if (results.isEmpty()) {
                 results.add(new CaseResult("setup", "setup", false, reason));
             }
@@ -184,6 +184,9 @@ public final class Suite {
         results.addAll(statusChecks(test.statusChecks(), status));
         for (HttpCase c : test.httpCases()) {
             results.addAll(httpCase(test, c, manifests, status));
+        }
+        if (webSocket != null) {
+            results.add(webSocket(test, webSocket, manifests, status));
         }
         CaseResult failed =
                 results.stream().filter(r -> !r.passed()).findFirst().orElse(null);
@@ -274,7 +277,11 @@ public final class Suite {
 
     /** Where a case goes: the Gateway's status address and the listener port upstream's helper picks. */
     private InetSocketAddress target(HttpCase c, Manifests manifests, StatusSnapshot status) {
-        HttpCase.ObjectRef gw = c.target().gateway();
+        return target(c.target(), manifests, status);
+    }
+
+    private static InetSocketAddress target(HttpCase.Target target, Manifests manifests, StatusSnapshot status) {
+        HttpCase.ObjectRef gw = target.gateway();
         StatusSnapshot.Resource gateway = status.find("Gateway", gw.namespace(), gw.name());
         String address = null;
         if (gateway != null) {
@@ -288,7 +295,7 @@ public final class Suite {
         if (address == null) {
             throw new IllegalStateException("Gateway " + gw + " has no address in its status");
         }
-        return new InetSocketAddress(address, port(c.target(), manifests));
+        return new InetSocketAddress(address, port(target, manifests));
     }
 
     static int port(HttpCase.Target target, Manifests manifests) {
@@ -330,8 +337,10 @@ public final class Suite {
                 failure = expectTransportFailure(c, address, caseUuid);
                 break;
             default:
-                failure = eventuallyConsistent(c, address, caseUuid);
-                if (failure == null && !c.mirroredTo().isEmpty()) {
+                failure = eventuallyConsistent(c, address, caseUuid, settings.requiredConsecutive());
+                if (failure == null && c.mirrorDistribution()) {
+                    failure = mirrorDistribution(c, address);
+                } else if (failure == null && !c.mirroredTo().isEmpty()) {
                     failure = mirrored(c, caseUuid);
                 }
         }
@@ -347,7 +356,7 @@ public final class Suite {
     }
 
     /** Upstream's MakeRequestAndExpectEventuallyConsistentResponse (and its TLS twin). */
-    private String eventuallyConsistent(HttpCase c, InetSocketAddress address, String caseUuid)
+    private String eventuallyConsistent(HttpCase c, InetSocketAddress address, String caseUuid, int required)
             throws InterruptedException {
         Instant deadline = clock.instant().plus(settings.maxTimeToConsistency());
         int consecutive = 0;
@@ -366,7 +375,7 @@ public final class Suite {
                 return "cannot send: " + e.getMessage();
             }
             if (mismatch == null) {
-                if (++consecutive >= settings.requiredConsecutive()) {
+                if (++consecutive >= required) {
                     break;
                 }
             } else {
@@ -374,7 +383,7 @@ public final class Suite {
                 last = mismatch;
             }
             if (!clock.instant().isBefore(deadline)) {
-                return last + " (no " + settings.requiredConsecutive() + " consecutive matches within "
+                return last + " (no " + required + " consecutive matches within "
                         + settings.maxTimeToConsistency().toSeconds() + " s)";
             }
             if (mismatch != null) {
@@ -443,7 +452,7 @@ public final class Suite {
     private String mirrored(HttpCase c, String caseUuid) throws InterruptedException {
         String path = c.request().path().replace(HttpCase.UUID_PER_CASE, caseUuid);
         String line = "Echoing back request made to " + path + " to client";
-        for (HttpCase.Backend mirror : c.mirroredTo()) {
+        for (HttpCase.MirroredBackend mirror : c.mirroredTo()) {
             try {
                 await.until(
                         "mirrored request at " + mirror.service(),
@@ -458,6 +467,202 @@ public final class Suite {
             }
         }
         return null;
+    }
+
+    /**
+     * Upstream's percentage-mirror distribution check (httproute-request-percentage-mirror.go, v1.6): up to
+     * {@value #MIRROR_CHECKS} times, tag the case with a fresh request id, send {@value #MIRROR_REQUESTS} requests
+     * ({@value #MIRROR_CONCURRENCY} at a time, each eventually consistent with one success), then count the copies
+     * of that exact path in each mirror backend's log; the count must lie within {@value #MIRROR_STD_DEVS} binomial
+     * standard deviations of {@code requests * percent / 100}. A failed check is retried after 2 s.
+     */
+    private String mirrorDistribution(HttpCase c, InetSocketAddress address) throws InterruptedException {
+        for (HttpCase.MirroredBackend mirror : c.mirroredTo()) {
+            if (mirror.percent() == null || mirror.service().isEmpty()) {
+                return "mirror " + mirror + " has no percent or name in the vectors";
+            }
+        }
+        HttpCase tagged = c.withRequestIdQuery();
+        String last = null;
+        ExecutorService executor = Executors.newFixedThreadPool(MIRROR_CONCURRENCY);
+        try {
+            for (int check = 1; check <= MIRROR_CHECKS; check++) {
+                String requestId = UUID.randomUUID().toString();
+                List<Future<String>> futures = new ArrayList<>();
+                for (int i = 0; i < MIRROR_REQUESTS; i++) {
+                    futures.add(executor.submit(() -> eventuallyConsistent(tagged, address, requestId, 1)));
+                }
+                for (Future<String> f : futures) {
+                    String failure;
+                    try {
+                        failure = f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failure = String.valueOf(e.getCause());
+                    }
+                    if (failure != null) {
+                        return "a distribution request failed: " + failure;
+                    }
+                }
+                String path = tagged.request().path().replace(HttpCase.UUID_PER_CASE, requestId);
+                Map<String, Integer> counts = new LinkedHashMap<>();
+                for (HttpCase.MirroredBackend mirror : c.mirroredTo()) {
+                    counts.put(mirror.service(), settledMirrorCount(mirror, path));
+                }
+                last = judgeMirrorShares(counts, c.mirroredTo(), MIRROR_REQUESTS);
+                if (last == null) {
+                    return null;
+                }
+                if (check < MIRROR_CHECKS) {
+                    Await.pause(Duration.ofSeconds(2));
+                }
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+        return last + " (in all " + MIRROR_CHECKS + " checks)";
+    }
+
+    /**
+     * The mirrored copies of {@code path} in the backend's log once the count stops growing. Upstream reads the
+     * pods' logs once, through the API server, which lags far behind copies still in flight when the last
+     * response arrived; reading our in-process log at once would miss those.
+     */
+    private int settledMirrorCount(HttpCase.MirroredBackend mirror, String path) throws InterruptedException {
+        String line = "Echoing back request made to " + path + " to client";
+        int[] previous = {-1};
+        try {
+            return await.until("stable mirror count at " + mirror.service(), settings.requestTimeout(), POLL, () -> {
+                int count = (int) pods.logs(mirror.namespace(), mirror.service()).stream()
+                        .filter(l -> l.contains(line))
+                        .count();
+                if (count == previous[0]) {
+                    return count;
+                }
+                previous[0] = count;
+                return null;
+            });
+        } catch (Await.TimeoutException e) {
+            return previous[0];
+        }
+    }
+
+    /** Upstream's acceptance band: {@value #MIRROR_STD_DEVS} binomial standard deviations around the expected share. */
+    static String judgeMirrorShares(Map<String, Integer> counts, List<HttpCase.MirroredBackend> mirrors, int total) {
+        List<String> errors = new ArrayList<>();
+        for (HttpCase.MirroredBackend mirror : mirrors) {
+            double p = mirror.percent() / 100.0;
+            double expected = total * p;
+            double margin = MIRROR_STD_DEVS * Math.sqrt(total * p * (1 - p));
+            int actual = counts.getOrDefault(mirror.service(), 0);
+            if (actual < expected - margin || actual > expected + margin) {
+                errors.add(String.format(
+                        java.util.Locale.ROOT,
+                        "%s got %d mirrored copies of %d requests, want %.1f to %.1f (%d%%)",
+                        mirror.service(),
+                        actual,
+                        total,
+                        expected - margin,
+                        expected + margin,
+                        mirror.percent()));
+            }
+        }
+        return errors.isEmpty() ? null : String.join("; ", errors);
+    }
+
+    /**
+     * Upstream's HTTPRouteBackendProtocolWebSocket subtest (httproute-backend-protocol-websocket.go): dial
+     * {@code ws://<gateway address>:<port>/ws} with an Origin, send each message of the vectors' {@code exchange}
+     * and expect it echoed; {@code AwaitConvergence} with the case timing (a new connection per probe, the
+     * required consecutive successes within the time to consistency, 1 s after a failure).
+     */
+    private CaseResult webSocket(ConformanceTest test, JsonNode spec, Manifests manifests, StatusSnapshot status)
+            throws InterruptedException {
+        String name = webSocketName(test);
+        ProbeClient.WebSocketProbe probe;
+        try {
+            JsonNode tgt = spec.path("target");
+            HttpCase.Target target = new HttpCase.Target(
+                    java.util.Objects.requireNonNull(
+                            HttpCase.ObjectRef.parse(spec.get("gateway")), "websocket.gateway"),
+                    Json.text(tgt, "port", "port of first listener in spec"),
+                    Json.text(tgt, "listener"),
+                    "http",
+                    null,
+                    null,
+                    null);
+            InetSocketAddress address = target(target, manifests, status);
+            List<ProbeClient.WebSocketMessage> messages = new ArrayList<>();
+            for (JsonNode m : Json.nodes(spec, "exchange")) {
+                messages.add(webSocketMessage(m));
+            }
+            if (messages.isEmpty()) {
+                return new CaseResult(name, "websocket", false, "no messages in the vectors' websocket exchange");
+            }
+            probe = new ProbeClient.WebSocketProbe(
+                    address,
+                    address.getHostString() + ":" + address.getPort(),
+                    "/ws",
+                    "ws://gateway/" + test.name() + "/" + name.replace(' ', '_'),
+                    messages,
+                    settings.requestTimeout());
+        } catch (RuntimeException e) {
+            return new CaseResult(name, "websocket", false, e.getMessage());
+        }
+        Instant deadline = clock.instant().plus(settings.maxTimeToConsistency());
+        int consecutive = 0;
+        String last = "no attempt";
+        while (true) {
+            String mismatch;
+            try {
+                mismatch = client.exchange(probe);
+            } catch (ProbeClient.TransportException e) {
+                mismatch = e.getMessage();
+            }
+            if (mismatch == null) {
+                if (++consecutive >= settings.requiredConsecutive()) {
+                    return new CaseResult(name, "websocket", true, null);
+                }
+            } else {
+                consecutive = 0;
+                last = mismatch;
+            }
+            if (!clock.instant().isBefore(deadline)) {
+                return new CaseResult(
+                        name,
+                        "websocket",
+                        false,
+                        last + " (no " + settings.requiredConsecutive() + " consecutive echoes within "
+                                + settings.maxTimeToConsistency().toSeconds() + " s)");
+            }
+            if (mismatch != null) {
+                Await.pause(settings.retryInterval());
+            }
+        }
+    }
+
+    private static String webSocketName(ConformanceTest test) {
+        JsonNode call = test.otherCall("http.AwaitConvergence");
+        return Json.text(call, "subtest", "websocket exchange");
+    }
+
+    static ProbeClient.WebSocketMessage webSocketMessage(JsonNode m) {
+        String kind = Json.text(m, "send", "text");
+        JsonNode data = m.path("data");
+        if (!m.path("expectEcho").asBoolean(true)) {
+            throw new IllegalArgumentException("websocket message without expectEcho is not supported");
+        }
+        switch (kind) {
+            case "text":
+                return ProbeClient.WebSocketMessage.text(data.asString(""));
+            case "binary":
+                byte[] bytes = new byte[data.size()];
+                for (int i = 0; i < bytes.length; i++) {
+                    bytes[i] = (byte) data.get(i).asInt();
+                }
+                return new ProbeClient.WebSocketMessage(true, bytes);
+            default:
+                throw new IllegalArgumentException("unknown websocket message kind " + kind);
+        }
     }
 
     /** Upstream's weight.TestWeightedDistribution, with the numbers of its {@code otherCalls} entry. */

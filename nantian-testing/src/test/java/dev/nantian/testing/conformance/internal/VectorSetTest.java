@@ -2,6 +2,7 @@ package dev.nantian.testing.conformance.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -87,6 +88,11 @@ class VectorSetTest {
     void marksPercentageMirrorCasesAsStatistics() {
         ConformanceTest test = test(VectorSet.load(REPO_VECTORS), "HTTPRouteRequestPercentageMirror");
         assertThat(test.httpCases()).allMatch(HttpCase::mirrorDistribution);
+        assertThat(test.httpCases())
+                .flatMap(HttpCase::mirroredTo)
+                .extracting(HttpCase.MirroredBackend::service, HttpCase.MirroredBackend::percent)
+                .containsExactly(
+                        tuple("infra-backend-v2", 20), tuple("infra-backend-v2", 50), tuple("infra-backend-v2", 35));
     }
 
     @Test
