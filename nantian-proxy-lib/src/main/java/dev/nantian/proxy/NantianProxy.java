@@ -248,7 +248,7 @@ public final class NantianProxy implements AutoCloseable {
         private Duration headerReadTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
-        private int maxIdleConnectionsPerEndpoint = 64;
+        private int maxIdleConnectionsPerEndpoint = 1024;
         private Duration mirrorTimeout = Duration.ofSeconds(10);
         private Duration drainTimeout = Duration.ofSeconds(30);
         private ConfigSnapshot initialSnapshot;
@@ -326,7 +326,13 @@ public final class NantianProxy implements AutoCloseable {
             return this;
         }
 
-        /** Idle upstream connections kept per endpoint and event loop (default 64). */
+        /**
+         * Idle upstream connections kept per endpoint and event loop (default 1024). Each request in flight to an
+         * HTTP/1.1 backend holds a connection of its own, and one HTTP/2 client may have up to 1000 streams open:
+         * a cap below the usual concurrency closes connections after every burst only to open them again for the
+         * next, which costs a connect, a close and a {@code TIME_WAIT} socket per request. Idle connections close
+         * after {@link #upstreamIdleTimeout} anyway.
+         */
         public Builder maxIdleConnectionsPerEndpoint(int count) {
             this.maxIdleConnectionsPerEndpoint = positive(count, "maxIdleConnectionsPerEndpoint");
             return this;

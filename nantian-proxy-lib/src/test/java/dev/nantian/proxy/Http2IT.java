@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.core.model.UpstreamProtocol;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -15,6 +16,10 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
@@ -25,6 +30,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +41,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -165,6 +174,44 @@ class Http2IT {
             }
         } finally {
             conn.close().sync();
+        }
+    }
+
+    @Test
+    void concurrentStreamsReuseTheirUpstreamConnectionsInTheNextBurst() throws Exception {
+        // More streams in flight than the old idle cap of 64: each holds an HTTP/1.1 upstream connection of its own,
+        // and all of them must be kept for the next burst rather than closed and opened again.
+        int streams = 100;
+        ExecutorService senders = Executors.newFixedThreadPool(streams);
+        try (H2Client client = H2Client.connect(clientGroup, "127.0.0.1", port)) {
+            burst(client, senders, streams);
+            int afterFirst = h1.connections.get();
+            burst(client, senders, streams);
+            assertThat(h1.connections.get()).isEqualTo(afterFirst);
+        } finally {
+            senders.shutdownNow();
+        }
+    }
+
+    /** Sends {@code streams} requests at once that the backend holds long enough for all of them to overlap. */
+    private void burst(H2Client client, ExecutorService senders, int streams) {
+        List<CompletableFuture<H2Client.Response>> responses = IntStream.range(0, streams)
+                .mapToObj(i -> CompletableFuture.supplyAsync(
+                        () -> {
+                            FullHttpRequest req = new DefaultFullHttpRequest(
+                                    HttpVersion.HTTP_1_1, HttpMethod.GET, "/delay/300/" + i, Unpooled.EMPTY_BUFFER);
+                            req.headers().set("host", "127.0.0.1:" + port);
+                            req.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "http");
+                            try {
+                                return client.send(req);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        },
+                        senders))
+                .toList();
+        for (CompletableFuture<H2Client.Response> r : responses) {
+            assertThat(r.join().status()).isEqualTo(200);
         }
     }
 
