@@ -1,5 +1,6 @@
 package dev.nantian.controller;
 
+import dev.nantian.core.watch.FileReloader;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
@@ -14,7 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The xDS port's credentials for {@link GrpcTls}. Key and trust material live in grpc-java's {@code AdvancedTls}
- * managers; a {@link PemFileReloader} re-reads the PEM files whenever their modification time or size changes (their
+ * managers; a {@link FileReloader} re-reads the PEM files whenever their modification time or size changes (their
  * own file polling cannot check more often than once a minute): a renewed certificate (cert-manager, a rotated
  * Secret volume) takes effect for new connections without a restart, and established streams keep theirs.
  */
@@ -43,7 +44,7 @@ final class ServerTls implements AutoCloseable {
         java.io.File cert = tls.certPath().orElseThrow().toFile();
         java.io.File key = tls.keyPath().orElseThrow().toFile();
         keys.updateIdentityCredentials(cert, key);
-        reloads.add(PemFileReloader.start(
+        reloads.add(FileReloader.start(
                 "grpcTLS certificate",
                 List.of(cert, key),
                 () -> keys.updateIdentityCredentials(cert, key),
@@ -57,7 +58,7 @@ final class ServerTls implements AutoCloseable {
                     .build();
             java.io.File ca = tls.clientCAPath().get().toFile();
             trust.updateTrustCredentials(ca);
-            reloads.add(PemFileReloader.start(
+            reloads.add(FileReloader.start(
                     "grpcTLS client CA",
                     List.of(ca),
                     () -> trust.updateTrustCredentials(ca),

@@ -1,5 +1,6 @@
 package dev.nantian.proxy.app;
 
+import dev.nantian.core.watch.FileReloader;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.TlsChannelCredentials;
@@ -15,7 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The xDS channel's credentials for {@link XdsTls}. Key and trust material live in grpc-java's {@code AdvancedTls}
- * managers; a {@link PemFileReloader} re-reads the PEM files whenever they change (their own file polling cannot check
+ * managers; a {@link FileReloader} re-reads the PEM files whenever they change (their own file polling cannot check
  * more often than once a minute): renewed certificates take effect on the next connection (the current stream keeps
  * its handshake). The control plane's
  * certificate is verified against the CA and the expected name ({@code domainName}, else the host of the address).
@@ -47,7 +48,7 @@ final class ChannelTls implements AutoCloseable {
         if (tls.caPath().isPresent()) {
             File ca = tls.caPath().get().toFile();
             trust.updateTrustCredentials(ca);
-            reloads.add(PemFileReloader.start(
+            reloads.add(FileReloader.start(
                     "xdsTls CA", List.of(ca), () -> trust.updateTrustCredentials(ca), scheduler, checkInterval));
         } else {
             trust.useSystemDefaultTrustCerts();
@@ -58,7 +59,7 @@ final class ChannelTls implements AutoCloseable {
             File cert = tls.certPath().get().toFile();
             File key = tls.keyPath().orElseThrow().toFile();
             keys.updateIdentityCredentials(cert, key);
-            reloads.add(PemFileReloader.start(
+            reloads.add(FileReloader.start(
                     "xdsTls client certificate",
                     List.of(cert, key),
                     () -> keys.updateIdentityCredentials(cert, key),

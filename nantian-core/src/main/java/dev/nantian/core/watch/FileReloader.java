@@ -1,4 +1,4 @@
-package dev.nantian.proxy.app;
+package dev.nantian.core.watch;
 
 import java.io.File;
 import java.time.Duration;
@@ -11,17 +11,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Re-runs a load step whenever one of its files changes (modification time or size), checked every interval on a
- * scheduler the caller owns. A load that fails (a half-written file during a non-atomic rotation) is logged and
- * retried on the next change or check, and the previous material stays in use.
+ * scheduler the caller owns; meant for key material such as PEM certificates and keys that rotate in place. A load
+ * that fails (a half-written file during a non-atomic rotation) is logged and retried on the next change or check,
+ * and the previous material stays in use.
  *
- * <p>The controller app has its own copy: apps share no code.
+ * <pre>{@code
+ * FileReloader reloader = FileReloader.start("xDS client certificate", List.of(certFile, keyFile),
+ *         () -> keyManager.updateIdentityCredentials(certFile, keyFile), scheduler, Duration.ofSeconds(10));
+ * }</pre>
  */
-final class PemFileReloader implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(PemFileReloader.class);
+public final class FileReloader implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FileReloader.class);
 
     /** The load step; may throw anything its parser throws. */
     @FunctionalInterface
-    interface Load {
+    public interface Load {
         void run() throws Exception;
     }
 
@@ -31,17 +35,25 @@ final class PemFileReloader implements AutoCloseable {
     private ScheduledFuture<?> task;
     private String seen;
 
-    private PemFileReloader(String what, List<File> files, Load load) {
+    private FileReloader(String what, List<File> files, Load load) {
         this.what = what;
         this.files = List.copyOf(files);
         this.load = load;
         this.seen = stamp();
     }
 
-    /** Starts checking; the files are assumed loaded as they are now. */
-    static PemFileReloader start(
+    /**
+     * Starts checking; the files are assumed loaded as they are now.
+     *
+     * @param what names the material in log lines
+     * @param files the files whose change triggers a reload
+     * @param load re-reads them; runs on {@code scheduler}
+     * @param scheduler runs the checks; owned by the caller
+     * @param interval time between checks
+     */
+    public static FileReloader start(
             String what, List<File> files, Load load, ScheduledExecutorService scheduler, Duration interval) {
-        PemFileReloader r = new PemFileReloader(what, files, load);
+        FileReloader r = new FileReloader(what, files, load);
         long ms = interval.toMillis();
         r.task = scheduler.scheduleWithFixedDelay(r::check, ms, ms, TimeUnit.MILLISECONDS);
         return r;
@@ -71,6 +83,7 @@ final class PemFileReloader implements AutoCloseable {
         return sb.toString();
     }
 
+    /** Stops checking. Idempotent. */
     @Override
     public void close() {
         if (task != null) {
