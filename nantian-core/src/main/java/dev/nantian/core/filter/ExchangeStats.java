@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The final account of one exchange, given once to {@link HttpFilter#onComplete} and to the host (access log,
@@ -19,6 +22,7 @@ import java.time.Duration;
  * @param firstByteNanos from the request head to the response head going downstream, or -1 if it never did
  * @param localReply whether the gateway answered itself (a filter, a limit, an upstream failure)
  * @param error what went wrong, or {@code null} on success
+ * @param logFields what filters recorded with {@link HttpFilterContext#setLogField}, in the order first set
  */
 public record ExchangeStats(
         int status,
@@ -30,7 +34,14 @@ public record ExchangeStats(
         long durationNanos,
         long firstByteNanos,
         boolean localReply,
-        Throwable error) {
+        Throwable error,
+        Map<String, String> logFields) {
+
+    public ExchangeStats {
+        logFields = logFields == null || logFields.isEmpty()
+                ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(logFields));
+    }
 
     /** Whether the exchange ended without error. */
     public boolean succeeded() {
@@ -59,6 +70,7 @@ public record ExchangeStats(
         private long firstByteNanos = -1;
         private boolean localReply;
         private Throwable error;
+        private Map<String, String> logFields = Map.of();
 
         private Builder() {}
 
@@ -109,6 +121,12 @@ public record ExchangeStats(
             return this;
         }
 
+        /** The filters' log fields (copied). */
+        public Builder logFields(Map<String, String> fields) {
+            this.logFields = requireNonNull(fields, "fields");
+            return this;
+        }
+
         public ExchangeStats build() {
             return new ExchangeStats(
                     status,
@@ -120,7 +138,8 @@ public record ExchangeStats(
                     durationNanos,
                     firstByteNanos,
                     localReply,
-                    error);
+                    error,
+                    logFields);
         }
     }
 }

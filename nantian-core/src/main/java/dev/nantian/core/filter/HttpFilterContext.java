@@ -45,6 +45,14 @@ public interface HttpFilterContext {
     <T> void setAttr(AttributeKey<T> key, T value);
 
     /**
+     * Records a named value for the access log and the host's telemetry (the proxy's {@code %FIELD(name)%}
+     * placeholder, every field in JSON mode), delivered in {@link ExchangeStats#logFields()}. Names are dotted
+     * lower-case by convention and prefixed by the extension ({@code ai.model}, {@code ai.tokens.input}); a later
+     * value replaces an earlier one, {@code null} removes it. Never put secrets or request content here.
+     */
+    void setLogField(String name, String value);
+
+    /**
      * Sends the request to {@code cluster} instead of the route's own choice. Must be called before the request head
      * leaves the last request filter; later calls throw {@link IllegalStateException}.
      */

@@ -8,6 +8,7 @@ import static dev.nantian.core.filter.TestFilters.chain;
 import static dev.nantian.core.filter.TestFilters.get;
 import static dev.nantian.core.filter.TestFilters.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nantian.core.NantianException;
 import dev.nantian.core.filter.testing.ExchangeResult;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -395,6 +397,43 @@ class FilterChainTest {
                         "c:complete",
                         "b:complete",
                         "a:complete");
+    }
+
+    @Test
+    void logFieldsReachTheStatsInFirstSetOrderAndNullRemovesOne() {
+        List<ExchangeStats> completions = new ArrayList<>();
+        HttpFilter recorder = new HttpFilter() {
+            @Override
+            public FilterAction onRequestHead(HttpFilterContext ctx, HttpRequestHead head, boolean endOfStream) {
+                ctx.setLogField("ext.model", "m1");
+                ctx.setLogField("ext.gone", "x");
+                ctx.setLogField("ext.tokens", "1");
+                return proceed();
+            }
+
+            @Override
+            public FilterAction onResponseHead(HttpFilterContext ctx, HttpResponseHead head, boolean endOfStream) {
+                ctx.setLogField("ext.tokens", "42");
+                ctx.setLogField("ext.gone", null);
+                return proceed();
+            }
+
+            @Override
+            public void onComplete(HttpFilterContext ctx, ExchangeStats stats) {
+                completions.add(stats);
+            }
+        };
+        FilterChainTester tester = FilterChainTester.builder(chain(recorder))
+                .upstream(request -> FakeResponse.of(200, "ok"))
+                .build();
+
+        tester.exchange(get("/a"));
+
+        assertThat(completions).hasSize(1);
+        assertThat(completions.get(0).logFields())
+                .containsExactly(Map.entry("ext.model", "m1"), Map.entry("ext.tokens", "42"));
+        assertThatThrownBy(() -> completions.get(0).logFields().put("x", "y"))
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test

@@ -24,6 +24,8 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -77,6 +79,7 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
     private HttpResponseHead response;
     private int currentFilter = -1;
     private Object[] attrs; // key0, value0, key1, value1, ...
+    private Map<String, String> logFields;
     private String selectedCluster;
     private InetSocketAddress selectedEndpoint;
     private HttpHeaders upstreamHeaders;
@@ -701,6 +704,9 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
                 .durationNanos(host.nanoTime() - startNanos)
                 .firstByteNanos(firstByteNanos)
                 .localReply(localReplied);
+        if (logFields != null) {
+            stats.logFields(logFields);
+        }
         String cluster = statsCluster != null ? statsCluster : upstreamStarted ? selectedCluster : null;
         if (cluster != null) {
             stats.upstream(cluster, statsCluster != null ? statsEndpoint : selectedEndpoint);
@@ -795,6 +801,21 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
             }
         }
         return null;
+    }
+
+    @Override
+    public void setLogField(String name, String value) {
+        requireNonNull(name, "name");
+        if (value == null) {
+            if (logFields != null) {
+                logFields.remove(name);
+            }
+            return;
+        }
+        if (logFields == null) {
+            logFields = new LinkedHashMap<>(8);
+        }
+        logFields.put(name, value);
     }
 
     @Override
