@@ -7,8 +7,9 @@ import java.util.List;
  * conformance runner passes every test that needs it ({@code ConformanceIT} proves it in every build); the runner
  * reads this list from {@code /api/v1/features} and skips tests of features not listed.
  *
- * <p>Not declared yet: {@code GRPCRoute}, {@code TLSRoute}, {@code TCPRoute} and {@code UDPRoute} (translated and
- * served, but the runner does not send their traffic yet), infrastructure propagation and static addresses.
+ * <p>GRPCRoute, TCPRoute, TLSRoute (passthrough, terminate and both on one port) and UDPRoute are declared since the
+ * runner sends their traffic (gRPC, TCP, TLS, UDP echo backends). Not declared yet: infrastructure propagation and
+ * static addresses.
  */
 final class SupportedFeatures {
     static final List<String> FEATURES = List.of(
@@ -24,6 +25,13 @@ final class SupportedFeatures {
             "ReferenceGrant",
             "BackendTLSPolicy",
             "BackendTLSPolicySANValidation",
+            "GRPCRoute",
+            "GRPCRouteNamedRouteRule",
+            "TCPRoute",
+            "TLSRoute",
+            "TLSRouteModeTerminate",
+            "TLSRouteModeMixed",
+            "UDPRoute",
             "HTTPRoute",
             "HTTPRoute303RedirectStatusCode",
             "HTTPRoute307RedirectStatusCode",

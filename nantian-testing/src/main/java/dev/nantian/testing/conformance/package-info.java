@@ -31,10 +31,12 @@
  * }</pre>
  *       Cluster-scoped objects (GatewayClass) have namespace {@code ""}. Every Gateway reports its address in
  *       {@code status.addresses} ({@code {"type": "IPAddress", "value": "127.0.1.x"}}, one per Gateway from the
- *       {@code --gateway-addresses} pool) and listens on its listeners' real ports there.
+ *       {@code --gateway-addresses} pool) and listens on its listeners' real ports there: HTTP, HTTPS and TLS
+ *       (passthrough or terminate) over TCP, UDP listeners over UDP; gRPC cases use h2c on the HTTP listener.
  *   <li><b>{@code GET http://ADMIN_ADDR/api/v1/features}</b> answers 200 with {@code {"features": ["Gateway",
  *       "HTTPRoute", ...]}}: the upstream feature names the gateway supports, declared in one place. Tests needing
- *       any other feature are skipped with that feature named.
+ *       any other feature are skipped with that feature named, and so are the two upstream tests that only check a
+ *       gateway without a feature it declares (their exempt features; see {@code VectorSet}).
  *   <li><b>Names.</b> The GatewayClass is {@code nantian}; its controller name
  *       {@code gateway.networking.k8s.io/nantian-gw} (the runner substitutes the upstream placeholders).
  * </ol>

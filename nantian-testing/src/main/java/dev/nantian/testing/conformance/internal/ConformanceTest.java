@@ -12,6 +12,8 @@ import tools.jackson.databind.JsonNode;
  *
  * @param name upstream's ShortName
  * @param features the features the test needs; it is skipped unless the gateway declares all of them
+ * @param exemptFeatures features whose support makes upstream's test return at once (it checks the opposite
+ *     case); the test is skipped when the gateway declares any of them
  * @param provisional whether upstream marks the test provisional
  * @param manifestFiles the test's manifests, relative to the vectors directory
  * @param inlineManifests the manifests inlined in the vectors ({@code manifestYaml}: file name to YAML), used when
@@ -24,6 +26,7 @@ import tools.jackson.databind.JsonNode;
 public record ConformanceTest(
         String name,
         List<String> features,
+        List<String> exemptFeatures,
         boolean provisional,
         List<String> manifestFiles,
         Map<String, String> inlineManifests,
@@ -35,6 +38,7 @@ public record ConformanceTest(
     public ConformanceTest {
         requireNonNull(name, "name");
         features = List.copyOf(features);
+        exemptFeatures = List.copyOf(exemptFeatures);
         manifestFiles = List.copyOf(manifestFiles);
         inlineManifests = Map.copyOf(inlineManifests);
         statusChecks = List.copyOf(statusChecks);

@@ -1,6 +1,8 @@
 package dev.nantian.testing.conformance.internal;
 
 import dev.nantian.testing.echo.EchoServer;
+import dev.nantian.testing.echo.GrpcEchoServer;
+import dev.nantian.testing.echo.L4EchoServer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -18,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The backend pods of the current test: one {@link EchoServer} per Deployment replica, each on its own loopback
@@ -26,9 +29,12 @@ import java.util.concurrent.TimeUnit;
  * client certificates verified when {@code TLS_CLIENT_CACERTS} does). Pods of unchanged Deployments keep running
  * from test to test; changed or vanished ones are stopped.
  *
- * <p>Only {@code echo-basic} containers in HTTP mode become pods: its gRPC ({@code GRPC_ECHO_SERVER}) and raw TCP
- * ({@code TCP_ECHO_SERVER}) modes and other images (coredns) have no in-process twin, so their Services get no
- * endpoints. Pods are named {@code <deployment>-<hash>-<n>}, the shape the weight test parses.
+ * <p>{@code echo-basic} containers become the twin of their mode: {@link EchoServer} (HTTP, the default),
+ * {@link GrpcEchoServer} ({@code GRPC_ECHO_SERVER}: {@code HTTP_PORT} 3000, TLS on {@code HTTPS_PORT} 8443 with
+ * {@code TLS_SERVER_CERT}/{@code TLS_SERVER_PRIV_KEY}), {@link L4EchoServer} ({@code TCP_ECHO_SERVER}: {@code TCP_PORT}
+ * 3000, TLS on {@code TLS_PORT} 8443 with {@code TLS_SERVER_CERT}/{@code TLS_SERVER_PRIV_KEY};
+ * {@code UDP_ECHO_SERVER}: {@code UDP_PORT} 8080). Other images (coredns) have no in-process twin, so their Services
+ * get no endpoints. Pods are named {@code <deployment>-<hash>-<n>}, the shape the weight test parses.
  *
  * <p>Not thread-safe: driven by the runner thread; request logs are filled on event loops and read under a lock.
  */
@@ -44,9 +50,12 @@ public final class EchoPods implements AutoCloseable {
     private final EventLoopGroup group;
     private final Map<String, Running> running = new LinkedHashMap<>();
     private final BitSet usedHosts = new BitSet();
+    // Addresses are handed out round robin, so a pod of the next test does not bind the address (and port) a pod of
+    // the previous test released a moment ago, whose sockets a loaded machine may still be closing.
+    private int nextHost = FIRST_HOST;
     private final List<String> notStarted = new ArrayList<>();
 
-    private record Running(String signature, List<Pod> pods, List<EchoServer> servers, List<Deque<String>> logs) {}
+    private record Running(String signature, List<Pod> pods, List<AutoCloseable> servers, List<Deque<String>> logs) {}
 
     /** Creates the pod set with its own two event loops for every echo server. */
     public EchoPods() {
@@ -63,9 +72,7 @@ public final class EchoPods implements AutoCloseable {
         notStarted.clear();
         Map<String, Manifests.Deployment> wanted = new LinkedHashMap<>();
         for (Manifests.Deployment d : manifests.deployments()) {
-            if (!d.image().contains("echo-basic")
-                    || d.env().containsKey("GRPC_ECHO_SERVER")
-                    || d.env().containsKey("TCP_ECHO_SERVER")) {
+            if (!d.image().contains("echo-basic")) {
                 notStarted.add(d.namespace() + "/" + d.name());
                 continue;
             }
@@ -84,7 +91,7 @@ public final class EchoPods implements AutoCloseable {
         }
     }
 
-    /** Deployments that got no pods (non-echo images, gRPC or TCP echo modes), as {@code namespace/name}. */
+    /** Deployments that got no pods (images other than echo-basic), as {@code namespace/name}. */
     public List<String> notStarted() {
         return List.copyOf(notStarted);
     }
@@ -173,7 +180,7 @@ public final class EchoPods implements AutoCloseable {
 
     private Running start(Manifests.Deployment d) {
         List<Pod> pods = new ArrayList<>();
-        List<EchoServer> servers = new ArrayList<>();
+        List<AutoCloseable> servers = new ArrayList<>();
         List<Deque<String>> logs = new ArrayList<>();
         String hash = hash(d.namespace() + "/" + d.name());
         try {
@@ -181,38 +188,31 @@ public final class EchoPods implements AutoCloseable {
                 InetAddress address = allocate();
                 String podName = d.name() + "-" + hash + "-" + i;
                 Deque<String> log = new ArrayDeque<>();
-                EchoServer.Builder builder = EchoServer.builder(podName, d.namespace())
-                        .bindAddress(address)
-                        .eventLoopGroup(group)
-                        .httpPort(intEnv(d, "HTTP_PORT", 3000))
-                        .h2cPort(intEnv(d, "H2C_PORT", 3001))
-                        .serviceName(d.env().getOrDefault("SERVICE_NAME", ""))
-                        .ingressName(d.env().getOrDefault("INGRESS_NAME", ""))
-                        .requestLog(line -> {
-                            synchronized (log) {
-                                if (log.size() >= MAX_LOG_LINES) {
-                                    log.removeFirst();
-                                }
-                                log.addLast(line);
-                            }
-                        });
-                String cert = d.files().get(d.env().get("TLS_SERVER_CERT"));
-                String key = d.files().get(d.env().get("TLS_SERVER_PRIVKEY"));
-                if (cert != null && key != null) {
-                    builder.tlsCertificate(cert, key).httpsPort(intEnv(d, "HTTPS_PORT", 8443));
-                    String clientCas = d.files().get(d.env().get("TLS_CLIENT_CACERTS"));
-                    if (clientCas != null) {
-                        builder.clientCaCertificates(clientCas);
+                Consumer<String> logger = line -> {
+                    synchronized (log) {
+                        if (log.size() >= MAX_LOG_LINES) {
+                            log.removeFirst();
+                        }
+                        log.addLast(line);
                     }
+                };
+                try {
+                    if (d.env().containsKey("GRPC_ECHO_SERVER")) {
+                        servers.add(startGrpc(d, podName, address, logger));
+                    } else if (d.env().containsKey("TCP_ECHO_SERVER") || d.env().containsKey("UDP_ECHO_SERVER")) {
+                        servers.add(startL4(d, podName, address));
+                    } else {
+                        servers.add(startHttp(d, podName, address, logger));
+                    }
+                } catch (RuntimeException e) {
+                    release(address);
+                    throw e;
                 }
-                EchoServer server = builder.build();
-                servers.add(server);
-                server.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 pods.add(new Pod(d.namespace(), d.name(), podName, d.podLabels(), address));
                 logs.add(log);
             }
         } catch (Exception e) {
-            servers.forEach(EchoServer::close);
+            servers.forEach(EchoPods::closeQuietly);
             pods.forEach(p -> release(p.address()));
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -224,18 +224,111 @@ public final class EchoPods implements AutoCloseable {
         return new Running(signature(d), List.copyOf(pods), List.copyOf(servers), List.copyOf(logs));
     }
 
+    private EchoServer startHttp(Manifests.Deployment d, String podName, InetAddress address, Consumer<String> log)
+            throws Exception {
+        EchoServer.Builder builder = EchoServer.builder(podName, d.namespace())
+                .bindAddress(address)
+                .eventLoopGroup(group)
+                .httpPort(intEnv(d, "HTTP_PORT", 3000))
+                .h2cPort(intEnv(d, "H2C_PORT", 3001))
+                .serviceName(d.env().getOrDefault("SERVICE_NAME", ""))
+                .ingressName(d.env().getOrDefault("INGRESS_NAME", ""))
+                .requestLog(log);
+        String cert = d.files().get(d.env().get("TLS_SERVER_CERT"));
+        String key = d.files().get(d.env().get("TLS_SERVER_PRIVKEY"));
+        if (cert != null && key != null) {
+            builder.tlsCertificate(cert, key).httpsPort(intEnv(d, "HTTPS_PORT", 8443));
+            String clientCas = d.files().get(d.env().get("TLS_CLIENT_CACERTS"));
+            if (clientCas != null) {
+                builder.clientCaCertificates(clientCas);
+            }
+        }
+        EchoServer server = builder.build();
+        try {
+            server.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** Upstream's gRPC mode reads the key from TLS_SERVER_PRIV_KEY (the HTTP mode from TLS_SERVER_PRIVKEY). */
+    private static GrpcEchoServer startGrpc(
+            Manifests.Deployment d, String podName, InetAddress address, Consumer<String> log) throws Exception {
+        GrpcEchoServer.Builder builder = GrpcEchoServer.builder(podName, d.namespace())
+                .bindAddress(address)
+                .httpPort(intEnv(d, "HTTP_PORT", 3000))
+                .serviceName(d.env().getOrDefault("SERVICE_NAME", ""))
+                .ingressName(d.env().getOrDefault("INGRESS_NAME", ""))
+                .requestLog(log);
+        String cert = d.files().get(d.env().get("TLS_SERVER_CERT"));
+        String key = d.files().get(d.env().get("TLS_SERVER_PRIV_KEY"));
+        if (cert != null && key != null) {
+            builder.httpsPort(intEnv(d, "HTTPS_PORT", 8443), cert, key);
+        }
+        GrpcEchoServer server = builder.build();
+        try {
+            server.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** TCP_ECHO_SERVER and UDP_ECHO_SERVER (upstream's l4 server runs both when both are set). */
+    private L4EchoServer startL4(Manifests.Deployment d, String podName, InetAddress address) throws Exception {
+        L4EchoServer.Builder builder = L4EchoServer.builder(podName, d.namespace())
+                .bindAddress(address)
+                .eventLoopGroup(group)
+                .serviceName(d.env().getOrDefault("SERVICE_NAME", ""))
+                .ingressName(d.env().getOrDefault("INGRESS_NAME", ""));
+        if (d.env().containsKey("TCP_ECHO_SERVER")) {
+            builder.tcpPort(intEnv(d, "TCP_PORT", 3000));
+            String cert = d.files().get(d.env().get("TLS_SERVER_CERT"));
+            String key = d.files().get(d.env().get("TLS_SERVER_PRIV_KEY"));
+            if (cert != null && key != null) {
+                builder.tlsPort(intEnv(d, "TLS_PORT", 8443), cert, key);
+            }
+        }
+        if (d.env().containsKey("UDP_ECHO_SERVER")) {
+            builder.udpPort(intEnv(d, "UDP_PORT", 8080));
+        }
+        L4EchoServer server = builder.build();
+        try {
+            server.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private static void closeQuietly(AutoCloseable server) {
+        try {
+            server.close();
+        } catch (Exception e) {
+            // Stopping a pod that failed to start: nothing more to do.
+        }
+    }
+
     private void stop(Running r) {
-        r.servers().forEach(EchoServer::close);
+        r.servers().forEach(EchoPods::closeQuietly);
         r.pods().forEach(p -> release(p.address()));
     }
 
     private InetAddress allocate() throws UnknownHostException {
-        int host = usedHosts.nextClearBit(FIRST_HOST);
+        int host = usedHosts.nextClearBit(nextHost);
+        if (host > 254) {
+            host = usedHosts.nextClearBit(FIRST_HOST);
+        }
         if (host > 254) {
             // 127.0.1.0/24 belongs to the gateway's own addresses: pods stay within 127.0.0.0/24.
             throw new IllegalStateException("out of loopback addresses for echo pods (253 at most)");
         }
         usedHosts.set(host);
+        nextHost = host + 1;
         return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) host});
     }
 

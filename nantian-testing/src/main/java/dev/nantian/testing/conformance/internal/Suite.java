@@ -28,7 +28,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Runs one conformance test at a time against a gateway that hot-reloads {@link ConfigWriter}'s directory: writes
  * the test's configuration, starts its echo pods, waits for the gateway to serve that revision, judges the status
- * checks and sends the HTTP cases. Not thread-safe: one runner thread drives it.
+ * checks, sends the HTTP cases and the gRPC, TCP, TLS and UDP traffic ({@link OtherTraffic}). Not thread-safe: one
+ * runner thread drives it.
  */
 public final class Suite {
 
@@ -91,6 +92,7 @@ public final class Suite {
     private final CaseJudge caseJudge;
     private final String certificatesYaml;
     private final Manifests baseManifests;
+    private final OtherTraffic otherTraffic;
 
     public Suite(
             VectorSet vectors,
@@ -114,6 +116,14 @@ public final class Suite {
         this.caseJudge = new CaseJudge(this::certificatePem);
         this.certificatesYaml = certificates.toYaml();
         this.baseManifests = Manifests.parse(List.of(substitute(vectors.baseManifests())));
+        List<X509Certificate> cas = new ArrayList<>();
+        for (SuiteCertificates.Resource r : certificates.resources()) {
+            String ca = r.kind().equals("ConfigMap") ? r.data().get("ca.crt") : null;
+            if (ca != null) {
+                cas.addAll(ClientTls.parseCertificates(ca));
+            }
+        }
+        this.otherTraffic = new OtherTraffic(settings, clock, cas);
     }
 
     /** Writes the base manifests and certificates only, for the gateway to start on; returns the revision. */
@@ -133,24 +143,31 @@ public final class Suite {
                 return skip(test, "feature " + feature);
             }
         }
-        List<String> notes = new ArrayList<>();
-        if (test.otherTraffic() != null) {
-            notes.add("gRPC/TLS/TCP/UDP traffic (the runner sends HTTP only)");
+        for (String feature : test.exemptFeatures()) {
+            if (declaredFeatures.contains(feature)) {
+                return skip(test, "checks a gateway without " + feature + " (upstream's test returns at once)");
+            }
         }
+        List<String> notes = new ArrayList<>();
         JsonNode webSocket = test.httpTest() == null ? null : test.httpTest().get("websocket");
         if (test.statusChecks().stream()
                 .anyMatch(c -> "observedGeneration should increment".equals(Json.text(c, "subtest")))) {
             notes.add("spec update between checks (not in the vectors; checks ran on the initial objects)");
         }
-        if (test.statusChecks().isEmpty() && test.httpCases().isEmpty() && webSocket == null) {
+        if (test.statusChecks().isEmpty()
+                && test.httpCases().isEmpty()
+                && webSocket == null
+                && test.otherTraffic() == null) {
             return skip(test, "nothing the runner can check: " + String.join("; ", notes));
         }
 
         List<CaseResult> results = new ArrayList<>();
         Manifests manifests;
+        Manifests own;
         StatusSnapshot status;
         try {
             List<String> texts = new ArrayList<>();
+            List<String> ownTexts = new ArrayList<>();
             Map<String, String> files = new LinkedHashMap<>();
             String base = substitute(vectors.baseManifests());
             files.put(BASE_FILE, Manifests.withoutWorkloads(base));
@@ -159,7 +176,9 @@ public final class Suite {
                 String text = substitute(vectors.manifest(test, file));
                 files.put(file, Manifests.withoutWorkloads(text));
                 texts.add(text);
+                ownTexts.add(text);
             }
+            own = Manifests.parse(ownTexts);
             texts.add(certificatesYaml);
             manifests = Manifests.parse(texts);
             pods.reconcile(manifests);
@@ -175,6 +194,9 @@ public final class Suite {
             if (webSocket != null) {
                 results.add(new CaseResult(webSocketName(test), "websocket", false, reason));
             }
+            if (test.otherTraffic() != null) {
+                results.add(new CaseResult("gRPC/TCP/TLS/UDP traffic", "other", false, reason));
+            }
             if (results.isEmpty()) {
                 results.add(new CaseResult("setup", "setup", false, reason));
             }
@@ -187,6 +209,9 @@ public final class Suite {
         }
         if (webSocket != null) {
             results.add(webSocket(test, webSocket, manifests, status));
+        }
+        if (test.otherTraffic() != null) {
+            results.addAll(otherTraffic.run(test.otherTraffic(), manifests, own, status));
         }
         CaseResult failed =
                 results.stream().filter(r -> !r.passed()).findFirst().orElse(null);

@@ -118,6 +118,13 @@ public final class EchoJson {
         }
     }
 
+    /** {@code s} as a JSON string literal with Go's {@code encoding/json} escaping. */
+    public static String quote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        string(sb, s);
+        return sb.toString();
+    }
+
     /** Appends {@code s} as a JSON string with Go's {@code encoding/json} escaping. */
     static void string(StringBuilder sb, String s) {
         sb.append('"');

@@ -121,6 +121,35 @@ class VectorSetTest {
         });
     }
 
+    @Test
+    void loadsTheOtherTrafficTestsAndUpstreamsFeatureGuards() {
+        VectorSet vectors = VectorSet.load(REPO_VECTORS);
+
+        assertThat(vectors.tests().stream().filter(t -> t.otherTraffic() != null))
+                .extracting(ConformanceTest::name)
+                .hasSize(15)
+                .contains("GRPCRouteWeight", "TCPRouteWeightedRouting", "TLSRouteMixedTerminationSameNamespace");
+        assertThat(test(vectors, "TLSRouteListenerTerminateNotSupported").exemptFeatures())
+                .containsExactly("TLSRouteModeTerminate");
+        assertThat(test(vectors, "TLSRouteListenerMixedTerminationNotSupported").exemptFeatures())
+                .containsExactly("TLSRouteModeMixed");
+        assertThat(test(vectors, "TLSRouteSimpleSameNamespace").exemptFeatures())
+                .isEmpty();
+    }
+
+    @Test
+    void aTestsOwnExemptFeaturesWinOverUpstreamsTable(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("base-manifests.yaml"), "");
+        java.nio.file.Files.writeString(
+                dir.resolve("status.json"),
+                "{\"tests\": [{\"name\": \"TLSRouteListenerTerminateNotSupported\", \"features\": [\"Gateway\"],"
+                        + " \"exemptFeatures\": [\"SomethingElse\"], \"checks\": []}]}");
+
+        assertThat(test(VectorSet.load(dir), "TLSRouteListenerTerminateNotSupported")
+                        .exemptFeatures())
+                .containsExactly("SomethingElse");
+    }
+
     static ConformanceTest test(VectorSet vectors, String name) {
         return vectors.tests().stream()
                 .filter(t -> t.name().equals(name))
