@@ -3,6 +3,7 @@ package dev.nantian.proxy;
 import static java.util.Objects.requireNonNull;
 
 import dev.nantian.core.NantianException;
+import dev.nantian.core.filter.FilterRegistry;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.proxy.accesslog.AccessLogSettings;
 import dev.nantian.proxy.internal.CompiledConfig;
@@ -53,6 +54,10 @@ import org.slf4j.LoggerFactory;
  * snapshots: sockets that stay keep their connections, new ones open, removed ones stop accepting and drain. An
  * update that does not compile, or whose sockets cannot be bound, fails its stage and changes nothing.
  *
+ * <p><b>Extension filters</b> ({@code ExtensionRef} route and backend filters, extension backends such as an
+ * {@code AIService}) run through the {@link dev.nantian.core.filter.FilterChain} SPI with the filter kinds of
+ * {@link Builder#filterRegistry}; routes without them take the plain path and pay nothing for it.
+ *
  * <p><b>Observability</b> is opt-in: {@link Builder#accessLog} writes an access log off the event loops and
  * {@link Builder#meterRegistry} records the meters named in {@link dev.nantian.proxy.metrics.ProxyMetrics};
  * {@link dev.nantian.proxy.admin.ProxyAdmin} serves both, with the config, on an admin endpoint.
@@ -70,6 +75,7 @@ public final class NantianProxy implements AutoCloseable {
     private final UpstreamPools pools;
     private final ListenerManager listeners;
     private final ConfigSnapshot initial;
+    private final FilterRegistry filterRegistry;
     private final Telemetry telemetry;
     private final MeterRegistry meterRegistry;
     private volatile boolean configApplied;
@@ -100,6 +106,7 @@ public final class NantianProxy implements AutoCloseable {
         ProxyContext context = new ProxyContext(settings, config, pools, telemetry);
         this.listeners = new ListenerManager(group, transport, context);
         this.initial = b.initialSnapshot;
+        this.filterRegistry = b.filterRegistry;
     }
 
     /** Starts a builder with defaults suitable for production. */
@@ -150,7 +157,7 @@ public final class NantianProxy implements AutoCloseable {
                 () -> {
                     CompiledConfig next;
                     try {
-                        next = CompiledConfig.compile(snapshot);
+                        next = CompiledConfig.compile(snapshot, filterRegistry);
                         listeners.apply(next, () -> config.set(next));
                     } catch (RuntimeException e) {
                         telemetry.configRejected();
@@ -254,6 +261,7 @@ public final class NantianProxy implements AutoCloseable {
         private ConfigSnapshot initialSnapshot;
         private AccessLogSettings accessLog;
         private MeterRegistry meterRegistry;
+        private FilterRegistry filterRegistry = FilterRegistry.builder().build();
 
         private Builder() {}
 
@@ -372,6 +380,21 @@ public final class NantianProxy implements AutoCloseable {
          */
         public Builder meterRegistry(MeterRegistry registry) {
             this.meterRegistry = requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * The filter kinds that HTTP routes may use through {@code ExtensionRef} filters and extension backends
+         * (default: none). On every config, each backend of a route with such filters gets a
+         * {@link dev.nantian.core.filter.FilterChain}: the rule's extension filters in order, then the backend's,
+         * then, for an extension backend, the backend itself as a filter of kind {@code group/kind} that picks the
+         * upstream cluster per request. Each filter is configured with the snapshot's
+         * {@link dev.nantian.core.model.ExtensionConfig} of the same group, kind, namespace and name. A snapshot that
+         * names an unregistered kind or a missing object, or whose configuration a factory rejects, is rejected as a
+         * whole with every problem listed. Routes without extension filters do not pay for this.
+         */
+        public Builder filterRegistry(FilterRegistry registry) {
+            this.filterRegistry = requireNonNull(registry, "registry");
             return this;
         }
 

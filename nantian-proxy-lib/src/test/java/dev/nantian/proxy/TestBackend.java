@@ -57,6 +57,9 @@ final class TestBackend implements AutoCloseable {
     private final Channel server;
     final Queue<Seen> requests = new ConcurrentLinkedQueue<>();
     final AtomicInteger connections = new AtomicInteger();
+    /** Connections that closed, from either side. */
+    final AtomicInteger closed = new AtomicInteger();
+
     private final AtomicInteger failures = new AtomicInteger();
     private volatile int failureStatus = 503;
 
@@ -70,6 +73,7 @@ final class TestBackend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> closed.incrementAndGet());
                         if (h2c) {
                             ch.pipeline()
                                     .addLast(Http2FrameCodecBuilder.forServer().build())

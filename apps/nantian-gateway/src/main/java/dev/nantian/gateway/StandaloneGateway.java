@@ -2,8 +2,10 @@ package dev.nantian.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.nantian.ai.AiGateway;
 import dev.nantian.core.admin.AdminResponse;
 import dev.nantian.core.admin.AdminServer;
+import dev.nantian.core.filter.FilterRegistry;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.core.watch.DirectoryWatcher;
 import dev.nantian.k8s.source.LoadError;
@@ -15,6 +17,8 @@ import dev.nantian.k8s.translate.TranslationResult;
 import dev.nantian.proxy.NantianProxy;
 import dev.nantian.proxy.admin.ProxyAdmin;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -24,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,6 +68,11 @@ public final class StandaloneGateway implements AutoCloseable {
     private final YamlDirectoryLoader loader;
     private final GatewayTranslator translator;
     private final NantianProxy proxy;
+    private final AiGateway ai;
+    private final PrometheusMeterRegistry metrics;
+    /** The snapshot being applied, whose Secrets the AI filters' API keys come from; set under reloadLock. */
+    private volatile ConfigSnapshot applying;
+
     private final AdminServer admin;
     private final DirectoryWatcher watcher;
     private final GenerationTracker generations;
@@ -90,12 +100,28 @@ public final class StandaloneGateway implements AutoCloseable {
                 .build();
         this.generations = new GenerationTracker(mapper, b.clock);
         this.statusDocument = new StatusDocument(mapper);
-        NantianProxy.Builder proxyBuilder = NantianProxy.builder();
+        this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // AIService backends and TokenPolicy filters; API keys are read from the Secrets of the snapshot being
+        // applied, while the proxy compiles it (inside proxy.update, under reloadLock).
+        this.ai = AiGateway.builder()
+                .secrets(name -> {
+                    ConfigSnapshot s = applying;
+                    return s == null ? Optional.empty() : s.secret(name);
+                })
+                .meterRegistry(metrics)
+                .build();
+        NantianProxy.Builder proxyBuilder = NantianProxy.builder()
+                .meterRegistry(metrics)
+                .filterRegistry(FilterRegistry.builder()
+                        .register(ai.tokenPolicyFilterFactory())
+                        .register(ai.aiServiceFilterFactory())
+                        .build());
         b.proxyCustomizer.accept(proxyBuilder);
         this.proxy = proxyBuilder.build();
         ProxyAdmin proxyAdmin = ProxyAdmin.of(proxy);
         this.admin = AdminServer.builder(b.adminAddress)
                 .route(ProxyAdmin.CONFIG_PATH, proxyAdmin::config)
+                .route(ProxyAdmin.METRICS_PATH, proxyAdmin::metrics)
                 .route(ProxyAdmin.BACKENDS_HEALTH_PATH, proxyAdmin::backendHealth)
                 .route("/api/v1/status", req -> statusResponse())
                 .route(
@@ -187,6 +213,7 @@ public final class StandaloneGateway implements AutoCloseable {
             String servingVersion = state.servingVersion();
             if (errors.isEmpty() && result.snapshot().isPresent()) {
                 ConfigSnapshot snapshot = result.snapshot().get();
+                applying = snapshot;
                 try {
                     join(proxy.update(snapshot), "apply configuration " + snapshot.version());
                     servingRevision = revision;
@@ -253,7 +280,9 @@ public final class StandaloneGateway implements AutoCloseable {
         synchronized (reloadLock) {
             proxy.close();
         }
+        ai.close();
         admin.close();
+        metrics.close();
     }
 
     /** Builds {@link StandaloneGateway}s. */

@@ -34,6 +34,12 @@ public interface ExchangeHost {
      * one, else the route's; add {@link HttpFilterContext#upstreamRequestHeaders()} to what goes on the wire. Report
      * the endpoint picked with {@link FilterExchange#onUpstreamSelected}.
      *
+     * <p>Attempts: after {@link #cancelUpstream()} the chain may call this again (then {@code sendRequestBody} /
+     * {@code sendRequestTrailers}) to start a new attempt, any number of times, as long as no response head went
+     * downstream ({@link FilterAction#retry}). Each attempt is a fresh upstream request, possibly to another cluster
+     * (read {@link HttpFilterContext#selectedCluster()} and {@link HttpFilterContext#upstreamRequestHeaders()} again
+     * on every call); the host reports its response or failure exactly as for the first one.
+     *
      * @param endOfStream no body or trailers follow
      */
     void sendRequestHead(HttpRequestHead head, boolean endOfStream);
@@ -57,8 +63,12 @@ public interface ExchangeHost {
     void sendResponseTrailers(HttpHeaders trailers);
 
     /**
-     * Abandons the upstream request (a local reply replaced it): reset or close it and report nothing more about it
-     * to the exchange. Only called after {@link #sendRequestHead}.
+     * Abandons the current upstream attempt (a local reply replaced it, a filter retries, a response-head timeout
+     * passed): reset or close it and report nothing more about it to the exchange; events of the abandoned attempt
+     * that are already queued on the event loop must be dropped, not delivered. Only called after
+     * {@link #sendRequestHead}, at most once per attempt, and also after the host itself reported
+     * {@link FilterExchange#onUpstreamFailure} for the attempt (then it only drops what is left). A
+     * {@link #sendRequestHead} that follows starts a new attempt, which the host serves normally.
      */
     void cancelUpstream();
 

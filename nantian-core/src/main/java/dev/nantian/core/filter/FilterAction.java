@@ -2,6 +2,7 @@ package dev.nantian.core.filter;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -20,7 +21,9 @@ import java.util.function.Function;
  *       {@code content-length} matching the final body;
  *   <li>{@link #await(CompletionStage)}: pause this direction at this filter until the stage completes with the
  *       next action;
- *   <li>a {@link LocalReply}: answer the client now and skip (or abandon) the upstream.
+ *   <li>a {@link LocalReply}: answer the client now and skip (or abandon) the upstream;
+ *   <li>{@link #retry(HttpRequestHead, ByteBuffer)}: response callbacks only; abandon this upstream attempt and send
+ *       a new request (to the same or another cluster) instead, e.g. to fall back to another provider.
  * </ul>
  *
  * <p>The common results are shared constants: returning {@link #proceed()} allocates nothing.
@@ -30,6 +33,7 @@ public sealed interface FilterAction
                 FilterAction.ProceedWith,
                 FilterAction.BufferBody,
                 FilterAction.Await,
+                FilterAction.Retry,
                 LocalReply {
 
     /** Continue with the next filter. */
@@ -66,6 +70,37 @@ public sealed interface FilterAction
      */
     static Await await(CompletionStage<? extends FilterAction> stage) {
         return new Await(stage, null, null);
+    }
+
+    /**
+     * Abandons the current upstream attempt and sends {@code head} with {@code body} upstream as a new attempt, to the
+     * cluster chosen before unless {@link Retry#toCluster} names another. The way to fall back to another backend
+     * (whose request format may differ) or to retry on a status or failure the filter chooses.
+     *
+     * <p>Valid only from {@link HttpFilter#onResponseHead}, or from {@link HttpFilter#onResponseBody} after that
+     * filter's {@code onResponseHead} returned {@link #bufferBody()} (so it still holds the head): nothing of this
+     * attempt's response has passed the filter, so nothing has gone downstream. It is also valid for the response
+     * head the chain makes up for an upstream failure (see {@link HttpFilterContext#upstreamFailure()}), but not for
+     * a filter's {@link LocalReply}. The original request must have gone upstream completely (a filter that retries
+     * normally buffered it). Elsewhere the chain treats it as the filter failing: a local 500, or a reset once the
+     * response started.
+     *
+     * <p>What the chain does: it calls {@link ExchangeHost#cancelUpstream()}, which drops the attempt and any event of
+     * it still in flight, then sends {@code head}, {@code body} (with end of stream) straight to the host; the host
+     * adds {@link HttpFilterContext#upstreamRequestHeaders()}, which the filter may change before returning this
+     * action (e.g. another provider's key), and {@link HttpFilterContext#setResponseHeadTimeout} bounds the new
+     * attempt as it bounds every attempt. The retrying filter then gets the new attempt's response from
+     * {@code onResponseHead} on, and only the filters before it in chain order see the response at all, once, for
+     * the final attempt: as with a local reply, filters after the retrying one (closer to the upstream) saw the first
+     * request and its response head and see nothing more but {@link HttpFilter#onComplete}. A filter that retries
+     * should therefore sit last, or after filters that need not see every attempt. There is no limit on attempts:
+     * the filter counts its own.
+     *
+     * @param head the new request head; the chain owns it from now on
+     * @param body the whole new request body (empty for none); the chain takes ownership, do not change it
+     */
+    static Retry retry(HttpRequestHead head, ByteBuffer body) {
+        return new Retry(head, body, null, null);
     }
 
     /** See {@link #proceed()}. */
@@ -130,6 +165,35 @@ public sealed interface FilterAction
          */
         public Await withFailureHandler(Function<? super Throwable, ? extends FilterAction> handler) {
             return new Await(stage, timeout, requireNonNull(handler, "handler"));
+        }
+    }
+
+    /**
+     * See {@link #retry(HttpRequestHead, ByteBuffer)}.
+     *
+     * @param head the new request head
+     * @param body the whole new request body
+     * @param cluster the cluster for the new attempt, or {@code null} to keep the current choice
+     * @param endpoint the endpoint of {@code cluster} to pin, or {@code null} to let the host balance
+     */
+    record Retry(HttpRequestHead head, ByteBuffer body, String cluster, InetSocketAddress endpoint)
+            implements FilterAction {
+        public Retry {
+            requireNonNull(head, "head");
+            requireNonNull(body, "body");
+            if (endpoint != null && cluster == null) {
+                throw new IllegalArgumentException("an endpoint needs its cluster");
+            }
+        }
+
+        /** This retry sent to {@code cluster} (load balanced there) instead of the current cluster. */
+        public Retry toCluster(String cluster) {
+            return new Retry(head, body, requireNonNull(cluster, "cluster"), null);
+        }
+
+        /** This retry pinned to one endpoint of {@code cluster}. */
+        public Retry toEndpoint(String cluster, InetSocketAddress endpoint) {
+            return new Retry(head, body, requireNonNull(cluster, "cluster"), requireNonNull(endpoint, "endpoint"));
         }
     }
 }

@@ -46,9 +46,13 @@ public interface FilterExchange {
     void onResponseTrailers(HttpHeaders trailers);
 
     /**
-     * The upstream could not produce a (complete) response: connect failure, reset, timeout. Before the response
-     * head went downstream, the client gets a local reply with {@code status} (usually 502, 503 or 504) that passes
-     * through every filter's response callbacks; after it, the downstream is reset.
+     * The current upstream attempt could not produce a (complete) response: connect failure, reset, timeout. Before
+     * the response head went downstream, a bodyless response with {@code status} (usually 502, 503 or 504) passes
+     * through the response callbacks of every filter that would have seen the upstream's response, which can tell it
+     * by {@link HttpFilterContext#upstreamFailure()} and may {@link FilterAction#retry} (a new attempt) instead of
+     * letting it reach the client; after the response head went downstream, the downstream is reset. The host has
+     * given up on the attempt already: the chain does not call {@link ExchangeHost#cancelUpstream()} for it unless a
+     * filter retries.
      */
     void onUpstreamFailure(int status, Throwable cause);
 

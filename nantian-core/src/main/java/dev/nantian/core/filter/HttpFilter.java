@@ -41,6 +41,15 @@ import java.nio.ByteBuffer;
  * the response head left, a local reply, a failure or a buffer overflow resets the stream instead. A callback that
  * throws counts as a local 500 (logged once with the filter's kind).
  *
+ * <h2>Retrying and falling back</h2>
+ *
+ * A response callback may return {@link FilterAction#retry} while it still holds the response head: the chain
+ * abandons the upstream attempt and sends the filter's new request (another cluster, head and body allowed), and the
+ * filter sees the new attempt's response from {@code onResponseHead} on. Upstream failures (connect failure, reset,
+ * {@link HttpFilterContext#setResponseHeadTimeout response-head timeout}) before the response started arrive as a
+ * bodyless 502/503/504 response head with {@link HttpFilterContext#upstreamFailure()} set, so the same callback
+ * decides for statuses and failures. Filters before the retrying one see only the final attempt's response.
+ *
  * <h2>Example: how the AI layer maps onto this</h2>
  *
  * <ul>
@@ -53,6 +62,9 @@ import java.nio.ByteBuffer;
  *       SSE parser that keeps the partial event at the end of a chunk (copied) for the next call and returns {@code
  *       proceedWith(convertedEvents)} (possibly empty); with {@code last == true} it flushes and adds {@code data:
  *       [DONE]}. Non-streaming responses use {@code bufferBody()} in {@code onResponseHead} instead.
+ *   <li>Fallback: {@code onResponseHead} of an attempt that got 429, 5xx or an upstream failure returns {@code
+ *       retry(head, body).toCluster(next)} with the request converted for the next provider and its key put in
+ *       {@link HttpFilterContext#upstreamRequestHeaders()}; the provider's timeout is a response-head timeout.
  *   <li>Usage: the converter stores token usage in an {@link AttributeKey} attribute; {@code onComplete} (also after
  *       failures and local replies) charges it to the token limiter, and the access log reads the same attribute.
  * </ul>

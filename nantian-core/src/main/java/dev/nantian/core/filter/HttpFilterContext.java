@@ -46,11 +46,34 @@ public interface HttpFilterContext {
 
     /**
      * Records a named value for the access log and the host's telemetry (the proxy's {@code %FIELD(name)%}
-     * placeholder, every field in JSON mode), delivered in {@link ExchangeStats#logFields()}. Names are dotted
+     * placeholder, every field in JSON mode), delivered in {@link ExchangeStats#logFields()}; fields set in
+     * {@link HttpFilter#onComplete} still reach the host's stats (not the stats other filters got). Names are dotted
      * lower-case by convention and prefixed by the extension ({@code ai.model}, {@code ai.tokens.input}); a later
      * value replaces an earlier one, {@code null} removes it. Never put secrets or request content here.
      */
     void setLogField(String name, String value);
+
+    /**
+     * Why the current upstream attempt failed, while the response being handled is the one the chain made up for
+     * that failure; else {@code null}. When the host reports {@link FilterExchange#onUpstreamFailure} (connect
+     * failure, reset, upstream timeout) or a {@link #setResponseHeadTimeout response-head timeout} passes before a
+     * response head went downstream, the chain sends a bodyless response with the host's status (502, 503, 504)
+     * through the response callbacks of every filter that would have seen the upstream's response; a filter's
+     * {@code onResponseHead} tells it from a real upstream 5xx by this method, and may answer it with
+     * {@link FilterAction#retry} (fall back) or a {@link LocalReply} of its own, or let it pass. A
+     * {@link java.util.concurrent.TimeoutException} means the response-head timeout.
+     */
+    Throwable upstreamFailure();
+
+    /**
+     * Bounds the time from the end of an attempt's request going upstream (an upload's own time does not count) to
+     * its response head: when it passes, the chain abandons the attempt ({@link ExchangeHost#cancelUpstream()}) and
+     * goes on as for an upstream failure with status 504 and a {@link java.util.concurrent.TimeoutException} (see
+     * {@link #upstreamFailure()}), so a filter may still {@link FilterAction#retry} elsewhere. Applies to every
+     * attempt whose request ends after the call (a filter sets it from a request callback, or before returning a
+     * retry); {@code null} removes it. The host's own route timeouts apply independently.
+     */
+    void setResponseHeadTimeout(Duration timeout);
 
     /**
      * Sends the request to {@code cluster} instead of the route's own choice. Must be called before the request head
@@ -70,7 +93,8 @@ public interface HttpFilterContext {
     /**
      * Headers the host adds to the request as it sends it upstream, on every attempt, after all request filters
      * ran. They are not part of {@link #request()}, so later filters and access logs do not see them: the place for
-     * upstream credentials such as a provider API key. Mutable until the request head leaves.
+     * upstream credentials such as a provider API key. Mutable until the request head leaves, and again in a
+     * response callback that returns {@link FilterAction#retry} (the new attempt may need other credentials).
      */
     HttpHeaders upstreamRequestHeaders();
 

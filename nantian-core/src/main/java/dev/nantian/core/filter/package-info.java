@@ -8,7 +8,7 @@
  * configured filter, drives their callbacks (request in chain order, response in reverse) and sends what passes to
  * the {@link dev.nantian.core.filter.ExchangeHost}. Each callback returns a
  * {@link dev.nantian.core.filter.FilterAction}: proceed, replace a body chunk, buffer the body, await a
- * {@link java.util.concurrent.CompletionStage}, or reply locally.
+ * {@link java.util.concurrent.CompletionStage}, reply locally, or retry the upstream with a new request.
  *
  * <p>Threading: everything runs on the exchange's event loop; async work comes back through a
  * {@code CompletionStage} that the host hops onto the loop. Body chunks are read-only

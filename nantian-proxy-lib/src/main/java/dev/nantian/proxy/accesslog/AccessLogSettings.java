@@ -30,10 +30,14 @@ import java.util.Set;
  * <p><b>Format.</b> {@code %NAME%} placeholders: {@code %START_TIME%}, {@code %CLIENT_IP%}, {@code %METHOD%},
  * {@code %PATH%}, {@code %PROTOCOL%}, {@code %HOST%}, {@code %STATUS%}, {@code %RESPONSE_FLAGS%},
  * {@code %BYTES_RECEIVED%}, {@code %BYTES_SENT%}, {@code %LATENCY_MS%}, {@code %UPSTREAM_ADDR%},
- * {@code %UPSTREAM_CLUSTER%}, {@code %ROUTE%}, {@code %USER_AGENT%}, {@code %REQUEST_ID%}; {@code %%} is a literal
- * percent sign. Any other placeholder is rejected when the settings are built. In JSON mode each line is one object
- * with the format's placeholders as lower-case keys ({@code client_ip}, {@code status}, ...), numbers as numbers and
- * absent values as {@code null}; the format's literal text is not written.
+ * {@code %UPSTREAM_CLUSTER%}, {@code %ROUTE%}, {@code %USER_AGENT%}, {@code %REQUEST_ID%}, and
+ * {@code %FIELD(name)%}: the value an extension filter of the route recorded under {@code name} with
+ * {@code HttpFilterContext.setLogField} (e.g. {@code %FIELD(ai.model)%}; names are letters, digits, {@code .},
+ * {@code _} and {@code -}), {@code -} when it recorded none; {@code %%} is a literal percent sign. Any other
+ * placeholder is rejected when the settings are built. In JSON mode each line is one object with the format's
+ * placeholders as lower-case keys ({@code client_ip}, {@code status}, ...), numbers as numbers and absent values as
+ * {@code null}, followed by every field the exchange's extension filters recorded, under its own name as a string
+ * ({@code %FIELD(...)%} placeholders add nothing there); the format's literal text is not written.
  *
  * <p><b>Sampling.</b> Each request draws one random number, once; it is logged when the draw is below the sample
  * rate of its route. The rate applies to every status alike: the product docs define no exception for errors, so

@@ -1,6 +1,7 @@
 package dev.nantian.proxy.internal;
 
 import dev.nantian.core.ConfigValidationException;
+import dev.nantian.core.filter.FilterRegistry;
 import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.core.model.HttpRoute;
@@ -65,6 +66,18 @@ public final class CompiledConfig {
      *     that is missing or unreadable
      */
     public static CompiledConfig compile(ConfigSnapshot snapshot) {
+        return compile(snapshot, FilterRegistry.builder().build());
+    }
+
+    /**
+     * Compiles a snapshot whose HTTP routes may use extension filters and extension backends: each backend of such a
+     * route gets a {@link dev.nantian.core.filter.FilterChain} configured from the snapshot's extension objects with
+     * {@code registry}.
+     *
+     * @throws dev.nantian.core.ConfigValidationException listing every problem, including filter kinds that are not
+     *     registered, extension objects missing from the snapshot and configurations their factories reject
+     */
+    public static CompiledConfig compile(ConfigSnapshot snapshot, FilterRegistry registry) {
         RouterTable table = RouterTable.compile(snapshot);
         List<String> errors = new ArrayList<>();
         Map<String, ClusterState> clusters = new LinkedHashMap<>();
@@ -106,18 +119,19 @@ public final class CompiledConfig {
                 u.route().ifPresent(r -> l4.put(r, new L4Targets(r.backends(), clusters)));
             }
         });
-        if (!errors.isEmpty()) {
-            throw new ConfigValidationException(errors);
-        }
         Map<HttpRoute, CompiledRoute> routes = new IdentityHashMap<>();
+        CompiledRoute.Extensions extensions = new CompiledRoute.Extensions(registry, snapshot.extensions());
         for (Listener l : snapshot.listeners()) {
             if (l.routes() instanceof ListenerRoutes.Http h) {
                 for (VirtualHost vh : h.virtualHosts()) {
                     for (HttpRoute r : vh.routes()) {
-                        routes.computeIfAbsent(r, k -> new CompiledRoute(k, clusters));
+                        routes.computeIfAbsent(r, k -> new CompiledRoute(k, clusters, extensions, errors));
                     }
                 }
             }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigValidationException(errors);
         }
         return new CompiledConfig(
                 snapshot,

@@ -1,7 +1,9 @@
 package dev.nantian.proxy.internal;
 
+import dev.nantian.core.filter.ConnectionInfo;
 import dev.nantian.core.routing.Binding;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -12,9 +14,12 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -38,6 +43,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private boolean bytesSinceLastRequest;
     private boolean wantMessage;
     private ScheduledFuture<?> headerTimer;
+    private ConnectionInfo connectionInfo;
 
     DownstreamHandler(ProxyContext proxy, Binding binding, boolean h2) {
         this(proxy, binding, h2, null);
@@ -54,6 +60,29 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     /** The TLS the connection arrived over, or {@code null} for cleartext. */
     DownstreamTls tls() {
         return tls;
+    }
+
+    /**
+     * The connection as extension filters see it; created on first use, so routes without filters never pay for it.
+     * An HTTP/2 stream describes its parent connection.
+     */
+    ConnectionInfo connectionInfo() {
+        ConnectionInfo info = connectionInfo;
+        if (info == null) {
+            Channel ch = h2 && ctx.channel().parent() != null ? ctx.channel().parent() : ctx.channel();
+            InetSocketAddress remote = inet(ch.remoteAddress());
+            InetSocketAddress local = inet(ch.localAddress());
+            SslHandler ssl = tls == null ? null : ch.pipeline().get(SslHandler.class);
+            info = ssl != null
+                    ? ConnectionInfo.tls(remote, local, ssl.engine().getSession(), tls.serverName())
+                    : ConnectionInfo.plaintext(remote, local);
+            connectionInfo = info;
+        }
+        return info;
+    }
+
+    private static InetSocketAddress inet(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet : new InetSocketAddress(0);
     }
 
     /** {@code https} behind terminated TLS, else {@code http}. */

@@ -63,37 +63,45 @@ import org.slf4j.LoggerFactory;
  * mirror need the body more than once and buffer it whole, up to {@link ProxySettings#maxBufferedBodyBytes()}.
  *
  * <p>An exchange keeps the {@link CompiledConfig} it started with, so a config swap never changes a request midway.
+ *
+ * <p>When the picked backend has a {@link dev.nantian.core.filter.FilterChain} (the route or backend uses extension
+ * filters, or the backend is an extension backend), routing and the built-in filters run here as always, and a
+ * {@link FilterHost} takes the request from there: it runs the chain, the upstream attempts and the response. Other
+ * routes never create one.
  */
 final class Exchange {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
     private static final Duration DEFAULT_BACKOFF = Duration.ofMillis(25);
     private static final int MAX_BODY_COMPONENTS = 1024;
 
-    private final DownstreamHandler downstream;
+    // Package-private where the FilterHost of a route with extension filters shares the exchange's state.
+    final DownstreamHandler downstream;
     private final ChannelHandlerContext ctx;
-    private final ProxyContext proxy;
-    private final ProxySettings settings;
-    private final CompiledConfig config;
+    final ProxyContext proxy;
+    final ProxySettings settings;
+    final CompiledConfig config;
     private final Binding binding;
-    private final boolean h2;
+    final boolean h2;
     private final HttpRequest request;
-    private final boolean keepAliveRequested;
-    private final boolean http10;
-    private final boolean head;
+    final boolean keepAliveRequested;
+    final boolean http10;
+    final boolean head;
 
     private String uri;
     private String origin;
     private HttpRouteMatchResult match;
-    private CompiledRoute route;
-    private CompiledRoute.Target target;
+    CompiledRoute route;
+    CompiledRoute.Target target;
     private HttpRequest upstreamHead;
     private boolean webSocket;
     private boolean buffering;
-    private boolean requestHasBody;
+    boolean requestHasBody;
     private long declaredLength = -1;
+    /** Runs the route's extension filters, or {@code null} on the plain path. */
+    private FilterHost filterHost;
 
     private long requestBytes;
-    private boolean requestComplete;
+    boolean requestComplete;
     private CompositeByteBuf body;
     private HttpHeaders trailers;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
@@ -102,12 +110,12 @@ final class Exchange {
     private Attempt attempt;
     private int attempts;
     private boolean staleRetried;
-    private boolean responseStarted;
-    private boolean finished;
+    boolean responseStarted;
+    boolean finished;
     private ScheduledFuture<?> requestTimer;
     private ScheduledFuture<?> retryTimer;
     /** Status, bytes, endpoint and flags for the access log and metrics, reported once by {@link #report}. */
-    private final ExchangeRecord record;
+    final ExchangeRecord record;
 
     Exchange(
             DownstreamHandler downstream,
@@ -156,6 +164,10 @@ final class Exchange {
             if (full != null) {
                 full.release();
             }
+            return;
+        }
+        if (filterHost != null) {
+            filterHost.start(upstreamHead, full);
             return;
         }
         if (full != null) {
@@ -249,10 +261,6 @@ final class Exchange {
             localReply(HttpResponseStatus.OK, "", false, h -> route.cors().preflight(headers, h), false);
             return false;
         }
-        if (route.hasUnsupportedFilter()) {
-            localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "route uses an unsupported filter", false);
-            return false;
-        }
         RouteAction action = route.route().action();
         if (action instanceof RouteAction.Redirect redirect) {
             String location = PathOps.redirectLocation(
@@ -289,22 +297,29 @@ final class Exchange {
             localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no backends", false);
             return false;
         }
-        if (picked.cluster() == null) {
+        if (picked.cluster() == null && picked.chain() == null) {
             record.flags |= ResponseFlags.NO_CLUSTER;
-            // InvalidBackend, or an extension backend this proxy cannot serve yet: its share of weight fails.
+            // An InvalidBackend: its share of weight fails.
             localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid backend", false);
             return false;
         }
-        if (picked.cluster().isEmpty()) {
+        // With a chain, filters may still send the request elsewhere: the empty cluster is the host's to report.
+        if (picked.chain() == null && picked.cluster().isEmpty()) {
             record.flags |= ResponseFlags.NO_HEALTHY_UPSTREAM;
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", false);
             return false;
         }
         this.target = picked;
-        webSocket = !h2 && HeaderOps.isWebSocket(headers.get(HttpHeaderNames.UPGRADE));
+        // Extension filters act on HTTP messages, so their routes do not tunnel WebSocket.
+        webSocket = !h2 && picked.chain() == null && HeaderOps.isWebSocket(headers.get(HttpHeaderNames.UPGRADE));
         upstreamHead = buildUpstreamHead(host);
         Optional<RetryPolicy> retry = route.route().retry();
+        if (picked.chain() != null) {
+            // The filter host records what the chain sends instead of buffering what the client sent.
+            filterHost = new FilterHost(this, ctx, picked.chain());
+        }
         buffering = !webSocket
+                && filterHost == null
                 && (retry.map(r -> r.attempts() > 0).orElse(false)
                         || !route.mirrors().isEmpty());
         if (buffering) {
@@ -384,6 +399,10 @@ final class Exchange {
         if (requestBytes > limit) {
             c.release();
             localReply(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", true);
+            return;
+        }
+        if (filterHost != null) {
+            filterHost.onRequestContent(c);
             return;
         }
         if (buffering) {
@@ -490,6 +509,11 @@ final class Exchange {
         if (finished) {
             return;
         }
+        if (filterHost != null) {
+            // Through the chain: its filters see the 504 (or, after the response started, the reset).
+            filterHost.onRequestTimeout();
+            return;
+        }
         record.flags |= ResponseFlags.UPSTREAM_TIMEOUT;
         if (responseStarted) {
             abort();
@@ -588,7 +612,7 @@ final class Exchange {
     }
 
     /** Says explicitly when the connection closes, whatever the client's HTTP version implies. */
-    private void setConnection(HttpHeaders h, boolean keepAlive) {
+    void setConnection(HttpHeaders h, boolean keepAlive) {
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else {
@@ -596,7 +620,7 @@ final class Exchange {
         }
     }
 
-    private void applyResponseFilters(HttpHeaders h) {
+    void applyResponseFilters(HttpHeaders h) {
         if (route == null) {
             return;
         }
@@ -614,7 +638,7 @@ final class Exchange {
     }
 
     /** The response is written (or being written): tell the connection when it is out. */
-    private void complete(ChannelFuture lastWrite, boolean keepAlive) {
+    void complete(ChannelFuture lastWrite, boolean keepAlive) {
         finished = true;
         cleanup();
         lastWrite.addListener(f -> {
@@ -624,7 +648,7 @@ final class Exchange {
     }
 
     /** Something failed after the response started: the client must see a truncated response, not a wrong one. */
-    private void abort() {
+    void abort() {
         if (!finished) {
             report(0);
             finished = true;
@@ -635,6 +659,9 @@ final class Exchange {
     }
 
     private void cleanup() {
+        if (filterHost != null) {
+            filterHost.shutdown();
+        }
         if (requestTimer != null) {
             requestTimer.cancel(false);
             requestTimer = null;
@@ -656,7 +683,15 @@ final class Exchange {
     /** Hands the finished exchange to the access log and metrics, once, whichever way it ended. */
     private void report(int flag) {
         CompiledRoute.Target t = target;
-        if (record.finish(flag, route, t == null ? null : t.cluster(), requestBytes, remoteAddress())) {
+        ClusterState cluster;
+        if (filterHost != null) {
+            // Completes the chain first (if the exchange ends on its own), so that its log fields are in the record.
+            filterHost.shutdown();
+            cluster = filterHost.cluster();
+        } else {
+            cluster = t == null ? null : t.cluster();
+        }
+        if (record.finish(flag, route, cluster, requestBytes, remoteAddress())) {
             proxy.telemetry().exchangeDone(record);
         }
     }

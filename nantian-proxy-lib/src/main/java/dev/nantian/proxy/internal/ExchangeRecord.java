@@ -22,6 +22,8 @@ final class ExchangeRecord {
     long bytesSent;
     /** The endpoint of the last attempt, or {@code null}. */
     EndpointKey upstream;
+    /** What extension filters recorded for the log ({@code ExchangeStats.logFields()}); empty without a chain. */
+    java.util.Map<String, String> logFields = java.util.Map.of();
 
     long durationNanos;
     long bytesReceived;

@@ -89,7 +89,8 @@ public final class Telemetry implements AutoCloseable {
                     cluster,
                     route == null ? null : route.displayName(),
                     h.get(HttpHeaderNames.USER_AGENT),
-                    h.get(X_REQUEST_ID)));
+                    h.get(X_REQUEST_ID),
+                    r.logFields));
         }
     }
 

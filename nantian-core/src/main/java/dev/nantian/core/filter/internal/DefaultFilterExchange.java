@@ -62,6 +62,11 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
     private static final int MODE_AWAIT = 1;
     private static final int MODE_BUFFER = 2;
 
+    // Where the response being processed comes from: retries are allowed for the first two only.
+    private static final int FROM_UPSTREAM = 0;
+    private static final int FROM_UPSTREAM_FAILURE = 1;
+    private static final int FROM_LOCAL_REPLY = 2;
+
     private final ExchangeHost host;
     private final ConnectionInfo connection;
     private final RouteInfo route;
@@ -88,7 +93,24 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
     private ByteBuffer lentChunk;
 
     private boolean upstreamStarted;
+    /** No more events of the current attempt are accepted (the chain or the host gave up on it). */
     private boolean upstreamCancelled;
+    /** {@link ExchangeHost#cancelUpstream()} was called for the current attempt. */
+    private boolean cancelCalled;
+    /** The chain handed the end of the request to the host (what a retry needs). */
+    private boolean requestSent;
+    /** The filter index at the top of response pipelines for upstream responses: lowers when a filter retries. */
+    private int responseTop;
+
+    private int responseSource = FROM_UPSTREAM;
+    private Throwable upstreamFailure;
+    private long responseHeadTimeoutNanos = -1;
+    private Future<?> headTimer;
+    private int attempt;
+    private int logFieldsVersion;
+    /** The chain asked the host to stop reading the response; a new attempt must not inherit that. */
+    private boolean responsePaused;
+
     private boolean responseCommitted;
     private boolean localReplied;
     private boolean complete;
@@ -126,6 +148,7 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
             }
         }
         this.requestPipeline = new Pipeline(true, 0, configs.length);
+        this.responseTop = configs.length - 1;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -198,7 +221,9 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
         if (responsePipeline != null) {
             throw new IllegalStateException("response head already received");
         }
-        Pipeline p = responsePipeline = new Pipeline(false, filters.length - 1, filters.length);
+        cancelHeadTimer();
+        Pipeline p = responsePipeline = new Pipeline(false, responseTop, responseTop + 1);
+        responseSource = FROM_UPSTREAM;
         response = head;
         process(p, 0, HEAD, head, endOfStream, false, null);
         if (endOfStream) {
@@ -235,11 +260,21 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
     @Override
     public void onUpstreamFailure(int status, Throwable cause) {
         requireNonNull(cause, "cause");
-        if (complete || localReplied) {
+        if (complete || localReplied || upstreamCancelled) {
             return;
         }
         upstreamCancelled = true; // the host gave up on the upstream already
-        sendLocalReply(filters.length, LocalReply.of(status), cause);
+        upstreamFailed(status, cause);
+    }
+
+    /**
+     * The current attempt failed (host failure or response-head timeout): before the response started, a bodyless
+     * stand-in response with {@code status} runs through the response callbacks, where a filter may retry.
+     */
+    private void upstreamFailed(int status, Throwable cause) {
+        cancelHeadTimer();
+        upstreamFailure = cause; // seen only if the stand-in runs (before the response started)
+        sendLocalReply(responseTop + 1, LocalReply.of(status), cause, FROM_UPSTREAM_FAILURE);
     }
 
     @Override
@@ -328,6 +363,10 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
             }
             if (action instanceof LocalReply) {
                 sendLocalReply(p.filterIndex(pos), (LocalReply) action, null);
+                return;
+            }
+            if (action instanceof FilterAction.Retry) {
+                retry(p, pos, kind, s, (FilterAction.Retry) action);
                 return;
             }
             if (action instanceof FilterAction.ProceedWith) {
@@ -565,6 +604,7 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
         if (p.request) {
             host.setRequestReadable(readable);
         } else {
+            responsePaused = !readable;
             host.setResponseReadable(readable);
         }
     }
@@ -583,6 +623,8 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
         }
         if (kind == TRAILERS) {
             if (p.request) {
+                requestSent = true;
+                armHeadTimer();
                 host.sendRequestTrailers((HttpHeaders) payload);
             } else {
                 host.sendResponseTrailers((HttpHeaders) payload);
@@ -610,6 +652,10 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
             }
         } else if (chunk.hasRemaining() || end) {
             if (p.request) {
+                if (end) {
+                    requestSent = true;
+                    armHeadTimer();
+                }
                 host.sendRequestBody(chunk, end);
             } else {
                 responseBytes += chunk.remaining();
@@ -625,6 +671,10 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
         p.headEndedStream = endOfStream;
         if (p.request) {
             upstreamStarted = true;
+            requestSent = endOfStream;
+            if (endOfStream) {
+                armHeadTimer();
+            }
             host.sendRequestHead((HttpRequestHead) head, endOfStream);
         } else {
             HttpResponseHead responseHead = (HttpResponseHead) head;
@@ -642,9 +692,14 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
      * that is impossible, so the downstream is reset instead.
      */
     private void sendLocalReply(int filterIndex, LocalReply reply, Throwable cause) {
+        sendLocalReply(filterIndex, reply, cause, FROM_LOCAL_REPLY);
+    }
+
+    private void sendLocalReply(int filterIndex, LocalReply reply, Throwable cause, int source) {
         if (complete) {
             return;
         }
+        cancelHeadTimer();
         if (cause != null) {
             recordError(cause);
         }
@@ -673,6 +728,10 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
             head.headers().set("content-length", Integer.toString(body.remaining()));
         }
         response = head;
+        responseSource = source;
+        if (source != FROM_UPSTREAM_FAILURE) {
+            upstreamFailure = null;
+        }
         Pipeline p = responsePipeline = new Pipeline(false, filterIndex - 1, filterIndex);
         p.bodyEnded = true;
         boolean bodyless = !body.hasRemaining();
@@ -683,8 +742,112 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
     private void cancelUpstream() {
         if (upstreamStarted && !upstreamCancelled) {
             upstreamCancelled = true;
+            cancelCalled = true;
             host.cancelUpstream();
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Attempts
+
+    /**
+     * A filter in the response pipeline {@code p} asked for a new attempt. Checks that nothing of this response
+     * passed it and that the request is complete, abandons the attempt and sends the new request straight to the
+     * host; the next response enters at this filter.
+     */
+    private void retry(Pipeline p, int pos, int kind, Stage s, FilterAction.Retry retry) {
+        String problem = null;
+        if (p.request) {
+            problem = "retry() is only valid from response callbacks";
+        } else if (responseSource == FROM_LOCAL_REPLY) {
+            problem = "retry() is not valid for a local reply";
+        } else if (responseCommitted || !(kind == HEAD || (kind == BODY && s != null && s.heldHead != null))) {
+            problem = "retry() is only valid while the filter holds the response head";
+        } else if (!requestSent) {
+            problem = "retry() needs the whole request to have gone upstream first";
+        }
+        if (problem != null) {
+            fail(p, pos, new IllegalStateException(problem));
+            return;
+        }
+        int index = p.filterIndex(pos);
+        p.kill();
+        responsePipeline = null;
+        response = null;
+        if (!cancelCalled) {
+            host.cancelUpstream();
+        }
+        if (responsePaused) {
+            responsePaused = false;
+            host.setResponseReadable(true);
+        }
+        attempt++;
+        upstreamCancelled = false;
+        cancelCalled = false;
+        localReplied = false;
+        upstreamFailure = null;
+        responseSource = FROM_UPSTREAM;
+        error = null; // only an upstream failure of the abandoned attempt can have set it
+        status = 0;
+        statsCluster = null;
+        statsEndpoint = null;
+        responseTop = index;
+        if (retry.cluster() != null) {
+            selectedCluster = retry.cluster();
+            selectedEndpoint = retry.endpoint();
+        }
+        HttpRequestHead head = retry.head();
+        ByteBuffer body = retry.body();
+        boolean bodyless = !body.hasRemaining();
+        head.headers().remove("transfer-encoding");
+        if (bodyless && !hasBodyMethod(head.method())) {
+            head.headers().remove("content-length");
+        } else {
+            head.headers().set("content-length", Integer.toString(body.remaining()));
+        }
+        request = head;
+        requestSent = true;
+        armHeadTimer(); // the whole request goes now: head and body in one go
+        host.sendRequestHead(head, bodyless);
+        if (!bodyless && !complete) {
+            host.sendRequestBody(body, true);
+        }
+    }
+
+    private static boolean hasBodyMethod(String method) {
+        return "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method);
+    }
+
+    /** Starts the response-head timeout of the current attempt once its request went upstream completely. */
+    private void armHeadTimer() {
+        cancelHeadTimer();
+        if (responseHeadTimeoutNanos <= 0 || responsePipeline != null || complete) {
+            return; // no timeout, or a response (or a reply) is already there
+        }
+        int forAttempt = attempt;
+        long nanos = responseHeadTimeoutNanos;
+        headTimer = host.schedule(() -> headTimedOut(forAttempt, nanos), nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelHeadTimer() {
+        if (headTimer != null) {
+            headTimer.cancel(false);
+            headTimer = null;
+        }
+    }
+
+    /** Runs on the event loop when an attempt's response head did not come in time. */
+    private void headTimedOut(int forAttempt, long nanos) {
+        if (forAttempt != attempt || complete || localReplied || upstreamCancelled || responsePipeline != null) {
+            return; // a later attempt, the head arrived, or the attempt ended otherwise
+        }
+        headTimer = null;
+        String cluster =
+                statsCluster != null ? statsCluster : selectedCluster != null ? selectedCluster : "the route's";
+        TimeoutException cause = new TimeoutException("no response head from cluster " + cluster + " within "
+                + Duration.ofNanos(nanos) + " on route " + route.name());
+        cancelUpstream();
+        upstreamFailed(504, cause);
     }
 
     private void finish() {
@@ -692,6 +855,7 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
             return;
         }
         complete = true;
+        cancelHeadTimer();
         requestPipeline.kill();
         if (responsePipeline != null) {
             responsePipeline.kill();
@@ -715,6 +879,7 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
             stats.error(error);
         }
         ExchangeStats result = stats.build();
+        int fieldsBefore = logFieldsVersion;
         for (int i = filters.length - 1; i >= 0; i--) {
             if (filters[i] == null) {
                 continue;
@@ -728,6 +893,10 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
             } finally {
                 currentFilter = -1;
             }
+        }
+        if (logFieldsVersion != fieldsBefore) {
+            // Fields set in onComplete (final token counts, say) still belong in the access log.
+            result = stats.logFields(logFields == null ? Map.of() : logFields).build();
         }
         host.completed(result);
     }
@@ -806,6 +975,7 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
     @Override
     public void setLogField(String name, String value) {
         requireNonNull(name, "name");
+        logFieldsVersion++;
         if (value == null) {
             if (logFields != null) {
                 logFields.remove(name);
@@ -874,6 +1044,19 @@ public final class DefaultFilterExchange implements FilterExchange, HttpFilterCo
         }
         selectedCluster = cluster;
         selectedEndpoint = endpoint;
+    }
+
+    @Override
+    public Throwable upstreamFailure() {
+        return responseSource == FROM_UPSTREAM_FAILURE ? upstreamFailure : null;
+    }
+
+    @Override
+    public void setResponseHeadTimeout(Duration timeout) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        responseHeadTimeoutNanos = timeout == null ? -1 : timeout.toNanos();
     }
 
     @Override

@@ -17,6 +17,7 @@ public final class ExchangeResult {
     private final HttpHeaders trailers;
     private final Throwable resetCause;
     private final UpstreamRequest upstreamRequest;
+    private final List<UpstreamRequest> upstreamRequests;
     private final ExchangeStats stats;
 
     ExchangeResult(
@@ -26,6 +27,7 @@ public final class ExchangeResult {
             HttpHeaders trailers,
             Throwable resetCause,
             UpstreamRequest upstreamRequest,
+            List<UpstreamRequest> upstreamRequests,
             ExchangeStats stats) {
         this.status = status;
         this.headers = headers;
@@ -33,6 +35,7 @@ public final class ExchangeResult {
         this.trailers = trailers;
         this.resetCause = resetCause;
         this.upstreamRequest = upstreamRequest;
+        this.upstreamRequests = List.copyOf(upstreamRequests);
         this.stats = stats;
     }
 
@@ -83,12 +86,20 @@ public final class ExchangeResult {
         return Optional.ofNullable(resetCause);
     }
 
-    /** The request the upstream received in full, or empty if the exchange never sent (or finished sending) one. */
+    /**
+     * The request of the last attempt that the upstream received in full, or empty if the exchange never sent (or
+     * finished sending) one.
+     */
     public Optional<UpstreamRequest> upstreamRequest() {
         return Optional.ofNullable(upstreamRequest);
     }
 
-    /** The stats given to the filters' {@code onComplete}. */
+    /** Every request the upstream received in full, one per attempt (see {@code FilterAction.retry}), in order. */
+    public List<UpstreamRequest> upstreamRequests() {
+        return upstreamRequests;
+    }
+
+    /** The stats the host got (those of the filters' {@code onComplete} plus log fields set there). */
     public ExchangeStats stats() {
         return stats;
     }

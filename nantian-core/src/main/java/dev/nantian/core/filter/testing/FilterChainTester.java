@@ -45,6 +45,10 @@ import java.util.function.Function;
  * completion from any thread is queued behind them, as on a real event loop. The upstream answers once it has the
  * whole request. Like a real host, the tester lends each chunk only for the call: afterwards it overwrites the bytes
  * with {@code '#'}, so a filter that keeps a chunk without copying it shows up as garbage in the test.
+ *
+ * <p>Attempts: when a filter retries ({@link dev.nantian.core.filter.FilterAction#retry}), the fake upstream is called
+ * again with the new request (see {@link ExchangeResult#upstreamRequests()}); events of an abandoned attempt still
+ * queued or delayed ({@link FakeResponse.Builder#delay}) are dropped, as the {@link ExchangeHost} contract requires.
  */
 public final class FilterChainTester {
     private static final InetSocketAddress UPSTREAM_ENDPOINT = InetSocketAddress.createUnresolved("upstream", 80);
@@ -109,6 +113,7 @@ public final class FilterChainTester {
                 run.responseTrailers,
                 run.resetCause,
                 run.upstreamRequest,
+                run.upstreamRequests,
                 run.stats);
     }
 
@@ -132,8 +137,12 @@ public final class FilterChainTester {
         private InetSocketAddress endpoint;
         private final ByteArrayOutputStream sentBody = new ByteArrayOutputStream();
         private HttpHeaders sentTrailers;
+        /** The current attempt (each request head starts one) and whether the chain abandoned it. */
+        private int attempt = -1;
+
         private boolean upstreamCancelled;
         UpstreamRequest upstreamRequest;
+        final List<UpstreamRequest> upstreamRequests = new ArrayList<>();
         // what the client sees
         int status;
         HttpHeaders responseHeaders = HttpHeaders.of();
@@ -176,6 +185,13 @@ public final class FilterChainTester {
 
         @Override
         public void sendRequestHead(HttpRequestHead head, boolean endOfStream) {
+            if (attempt >= 0 && !upstreamCancelled) {
+                throw new IllegalStateException("a new request head before the previous attempt was cancelled");
+            }
+            attempt++;
+            upstreamCancelled = false;
+            sentBody.reset();
+            sentTrailers = null;
             HttpHeaders headers = HttpHeaders.copyOf(head.headers());
             exchange.context().upstreamRequestHeaders().forEach(headers::add);
             sentHead = HttpRequestHead.of(head.method(), head.path(), head.authority(), headers);
@@ -183,7 +199,8 @@ public final class FilterChainTester {
             cluster = selected != null ? selected : defaultCluster;
             endpoint = exchange.context().selectedEndpoint();
             InetSocketAddress used = endpoint != null ? endpoint : UPSTREAM_ENDPOINT;
-            execute(() -> exchange.onUpstreamSelected(cluster, used));
+            String usedCluster = cluster;
+            whileUpstreamLive(attempt, () -> exchange.onUpstreamSelected(usedCluster, used));
             if (endOfStream) {
                 requestSent();
             }
@@ -206,10 +223,9 @@ public final class FilterChainTester {
         private void requestSent() {
             UpstreamRequest request = upstreamRequest =
                     new UpstreamRequest(sentHead, sentBody.toByteArray(), sentTrailers, cluster, endpoint);
-            execute(() -> {
-                if (upstreamCancelled) {
-                    return;
-                }
+            upstreamRequests.add(request);
+            int forAttempt = attempt;
+            whileUpstreamLive(forAttempt, () -> {
                 FakeResponse response;
                 try {
                     response = upstream.apply(request);
@@ -217,28 +233,56 @@ public final class FilterChainTester {
                     exchange.onUpstreamFailure(503, e);
                     return;
                 }
-                respond(response);
+                if (response.delay().isZero()) {
+                    respond(forAttempt, response);
+                } else {
+                    schedule(
+                            () -> {
+                                if (forAttempt == attempt && !upstreamCancelled) {
+                                    respond(forAttempt, response);
+                                }
+                            },
+                            response.delay().toNanos(),
+                            TimeUnit.NANOSECONDS);
+                }
             });
         }
 
-        private void respond(FakeResponse response) {
+        private void respond(int forAttempt, FakeResponse response) {
+            if (response.failBeforeHead()) {
+                whileUpstreamLive(
+                        forAttempt,
+                        () -> exchange.onUpstreamFailure(
+                                response.failureStatus(),
+                                new IllegalStateException("fake upstream failure " + response.failureStatus())));
+                return;
+            }
             List<byte[]> chunks = response.chunks();
-            HttpHeaders trailers = response.trailers();
+            boolean fails = response.failureStatus() != 0;
+            HttpHeaders trailers = fails ? null : response.trailers();
             HttpResponseHead head = HttpResponseHead.of(response.status(), HttpHeaders.copyOf(response.headers()));
-            whileUpstreamLive(() -> exchange.onResponseHead(head, chunks.isEmpty() && trailers == null));
+            whileUpstreamLive(
+                    forAttempt, () -> exchange.onResponseHead(head, chunks.isEmpty() && trailers == null && !fails));
             for (int i = 0; i < chunks.size(); i++) {
                 byte[] chunk = chunks.get(i);
-                boolean end = i == chunks.size() - 1 && trailers == null;
-                whileUpstreamLive(() -> lend(chunk, view -> exchange.onResponseBody(view, end)));
+                boolean end = i == chunks.size() - 1 && trailers == null && !fails;
+                whileUpstreamLive(forAttempt, () -> lend(chunk, view -> exchange.onResponseBody(view, end)));
             }
-            if (trailers != null) {
-                whileUpstreamLive(() -> exchange.onResponseTrailers(HttpHeaders.copyOf(trailers)));
+            if (fails) {
+                whileUpstreamLive(
+                        forAttempt,
+                        () -> exchange.onUpstreamFailure(
+                                response.failureStatus(),
+                                new IllegalStateException("fake upstream reset after the body")));
+            } else if (trailers != null) {
+                whileUpstreamLive(forAttempt, () -> exchange.onResponseTrailers(HttpHeaders.copyOf(trailers)));
             }
         }
 
-        private void whileUpstreamLive(Runnable task) {
+        /** Queues {@code task} as an event of attempt {@code forAttempt}: dropped once that attempt is abandoned. */
+        private void whileUpstreamLive(int forAttempt, Runnable task) {
             execute(() -> {
-                if (!upstreamCancelled) {
+                if (forAttempt == attempt && !upstreamCancelled) {
                     task.run();
                 }
             });
@@ -317,7 +361,10 @@ public final class FilterChainTester {
             this.chain = requireNonNull(chain, "chain");
         }
 
-        /** The fake upstream: gets the whole request, returns the response; throwing means 503 (upstream failure). */
+        /**
+         * The fake upstream: gets the whole request of each attempt, returns the response; throwing means 503
+         * (upstream failure), as does {@link FakeResponse#upstreamFailure}.
+         */
         public Builder upstream(Function<UpstreamRequest, FakeResponse> upstream) {
             this.upstream = requireNonNull(upstream, "upstream");
             return this;

@@ -1,6 +1,7 @@
 package dev.nantian.proxy.accesslog.internal;
 
 import java.net.SocketAddress;
+import java.util.Map;
 
 /**
  * What one log line says about one exchange: captured on the event loop as raw values, formatted on the writer
@@ -23,6 +24,7 @@ import java.net.SocketAddress;
  * @param route the route's display name, or {@code null} when no route matched
  * @param userAgent the {@code User-Agent} header, or {@code null}
  * @param requestId the {@code X-Request-Id} header, or {@code null}
+ * @param logFields what extension filters recorded for the log, by name, in the order first set; empty without any
  */
 public record AccessLogEntry(
         long startMillis,
@@ -41,4 +43,9 @@ public record AccessLogEntry(
         String cluster,
         String route,
         String userAgent,
-        String requestId) {}
+        String requestId,
+        Map<String, String> logFields) {
+    public AccessLogEntry {
+        logFields = logFields == null ? Map.of() : logFields;
+    }
+}

@@ -11,12 +11,16 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * An {@code access.format} compiled once: literal text and {@code %NAME%} placeholders, rendered as a text line or,
  * in JSON mode, as one object per line whose keys are the placeholders' names in lower case (literal text is then
- * left out, and a placeholder used twice appears once). {@code %%} is a literal percent sign.
+ * left out, and a placeholder used twice appears once). {@code %%} is a literal percent sign. {@code %FIELD(name)%} is
+ * the value an extension filter recorded under {@code name} ({@code HttpFilterContext.setLogField}); JSON mode
+ * instead appends every recorded field under its own name, after the placeholders (a field named like a placeholder's
+ * key is left out).
  *
  * <p>Text mode writes {@code -} for an absent value and escapes {@code "}, {@code \} and control characters as
  * {@code \xHH} (as nginx does), so a client cannot forge a line or hide text from a terminal. JSON mode writes
@@ -58,7 +62,9 @@ public final class LogFormat {
         /** The {@code User-Agent} header. */
         USER_AGENT,
         /** The {@code X-Request-Id} header. */
-        REQUEST_ID;
+        REQUEST_ID,
+        /** {@code %FIELD(name)%}: the value an extension filter recorded under {@code name}. */
+        FIELD;
 
         private final String jsonKey = name().toLowerCase(Locale.ROOT);
 
@@ -79,19 +85,26 @@ public final class LogFormat {
 
     private final String[] literals;
     private final Field[] fields;
+    private final String[] fieldNames;
     private final Field[] jsonFields;
+    private final Set<String> jsonKeys;
 
-    private LogFormat(List<String> literals, List<Field> fields) {
+    private LogFormat(List<String> literals, List<Field> fields, List<String> fieldNames) {
         this.literals = literals.toArray(String[]::new);
         this.fields = fields.toArray(Field[]::new);
+        this.fieldNames = fieldNames.toArray(String[]::new);
         Set<Field> distinct = EnumSet.noneOf(Field.class);
         List<Field> json = new ArrayList<>();
+        Set<String> keys = new java.util.HashSet<>();
         for (Field f : fields) {
-            if (distinct.add(f)) {
+            // Log fields appear in JSON under their own names, all of them: FIELD placeholders add nothing there.
+            if (f != Field.FIELD && distinct.add(f)) {
                 json.add(f);
+                keys.add(f.jsonKey());
             }
         }
         this.jsonFields = json.toArray(Field[]::new);
+        this.jsonKeys = Set.copyOf(keys);
     }
 
     /**
@@ -112,6 +125,7 @@ public final class LogFormat {
     public static LogFormat parse(String format, List<String> errors) {
         List<String> literals = new ArrayList<>();
         List<Field> fields = new ArrayList<>();
+        List<String> fieldNames = new ArrayList<>();
         if (format.isBlank()) {
             errors.add("access.format must not be empty");
         }
@@ -130,6 +144,27 @@ public final class LogFormat {
                 i += 2;
                 continue;
             }
+            if (format.startsWith(FIELD_PREFIX, i + 1)) {
+                int close = format.indexOf(")%", i + 1 + FIELD_PREFIX.length());
+                int from = i + 1 + FIELD_PREFIX.length();
+                if (close < 0 || !isFieldName(format, from, close)) {
+                    errors.add("access.format: bad %FIELD(name)% at position " + i
+                            + "; the name is letters, digits, '.', '_' and '-'");
+                    if (close < 0) {
+                        literal.append(c);
+                        i++;
+                    } else {
+                        i = close + 2;
+                    }
+                    continue;
+                }
+                literals.add(literal.toString());
+                literal.setLength(0);
+                fields.add(Field.FIELD);
+                fieldNames.add(format.substring(from, close));
+                i = close + 2;
+                continue;
+            }
             int end = format.indexOf('%', i + 1);
             if (end < 0 || !isName(format, i + 1, end)) {
                 errors.add("access.format: '%' at position " + i
@@ -140,18 +175,39 @@ public final class LogFormat {
             }
             String name = format.substring(i + 1, end);
             Field field = lookup(name);
-            if (field == null) {
+            if (field == null || field == Field.FIELD) {
                 errors.add(
                         "access.format: unknown placeholder %" + name + "% at position " + i + "; known: " + known());
             } else {
                 literals.add(literal.toString());
                 literal.setLength(0);
                 fields.add(field);
+                fieldNames.add(null);
             }
             i = end + 1;
         }
         literals.add(literal.toString());
-        return new LogFormat(literals, fields);
+        return new LogFormat(literals, fields, fieldNames);
+    }
+
+    private static final String FIELD_PREFIX = "FIELD(";
+
+    private static boolean isFieldName(String s, int from, int to) {
+        if (from >= to) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'A' && c <= 'Z'
+                    || c >= 'a' && c <= 'z'
+                    || c >= '0' && c <= '9'
+                    || c == '_'
+                    || c == '.'
+                    || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isName(String s, int from, int to) {
@@ -182,7 +238,7 @@ public final class LogFormat {
             if (sb.length() > 0) {
                 sb.append(", ");
             }
-            sb.append('%').append(f.name()).append('%');
+            sb.append('%').append(f == Field.FIELD ? "FIELD(name)" : f.name()).append('%');
         }
         return sb.toString();
     }
@@ -196,7 +252,11 @@ public final class LogFormat {
     public void appendText(AccessLogEntry e, StringBuilder out) {
         for (int i = 0; i < fields.length; i++) {
             out.append(literals[i]);
-            appendValue(fields[i], e, out, false);
+            if (fields[i] == Field.FIELD) {
+                string(e.logFields().get(fieldNames[i]), out, false);
+            } else {
+                appendValue(fields[i], e, out, false);
+            }
         }
         out.append(literals[fields.length]).append('\n');
     }
@@ -210,6 +270,19 @@ public final class LogFormat {
             }
             out.append('"').append(jsonFields[i].jsonKey()).append("\":");
             appendValue(jsonFields[i], e, out, true);
+        }
+        boolean first = jsonFields.length == 0;
+        for (Map.Entry<String, String> f : e.logFields().entrySet()) {
+            if (jsonKeys.contains(f.getKey())) {
+                continue;
+            }
+            if (!first) {
+                out.append(',');
+            }
+            first = false;
+            Json.quote(f.getKey(), out);
+            out.append(':');
+            Json.quote(f.getValue(), out);
         }
         out.append("}\n");
     }
@@ -232,6 +305,7 @@ public final class LogFormat {
             case ROUTE -> string(e.route(), out, json);
             case USER_AGENT -> string(e.userAgent(), out, json);
             case REQUEST_ID -> string(e.requestId(), out, json);
+            case FIELD -> throw new AssertionError("FIELD has a name; rendered by the caller");
             default -> throw new AssertionError(f);
         }
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.nantian.core.ConfigValidationException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,7 +32,8 @@ class LogFormatTest {
                 "default/web:80",
                 "default/web/rule/0",
                 userAgent,
-                null);
+                null,
+                Map.of());
     }
 
     @Test
@@ -77,7 +79,8 @@ class LogFormatTest {
                 e.cluster(),
                 e.route(),
                 e.userAgent(),
-                e.requestId());
+                e.requestId(),
+                e.logFields());
         f.appendJson(e, out);
         String line = out.toString();
         assertThat(line).endsWith("}\n").doesNotContain("\u2028").hasLineCount(1);
@@ -131,5 +134,62 @@ class LogFormatTest {
                         LogFormat.Field.PATH,
                         LogFormat.Field.ROUTE,
                         LogFormat.Field.BYTES_SENT);
+    }
+
+    static AccessLogEntry withFields(AccessLogEntry e, Map<String, String> fields) {
+        return new AccessLogEntry(
+                e.startMillis(),
+                e.durationNanos(),
+                e.client(),
+                e.method(),
+                e.path(),
+                e.protocol(),
+                e.host(),
+                e.status(),
+                e.flags(),
+                e.bytesReceived(),
+                e.bytesSent(),
+                e.upstreamAddress(),
+                e.upstreamPort(),
+                e.cluster(),
+                e.route(),
+                e.userAgent(),
+                e.requestId(),
+                fields);
+    }
+
+    @Test
+    void fieldPlaceholderPrintsTheRecordedValueOrADash() {
+        LogFormat f = LogFormat.compile("%STATUS% model=%FIELD(ai.model)% tokens=%FIELD(ai.tokens-in)% x=%FIELD(x_y)%");
+        StringBuilder out = new StringBuilder();
+        f.appendText(withFields(entry("/", "ua"), Map.of("ai.model", "gpt \"4\"", "ai.tokens-in", "12")), out);
+        assertThat(out.toString()).isEqualTo("200 model=gpt \\x224\\x22 tokens=12 x=-\n");
+    }
+
+    @Test
+    void jsonModeAppendsEveryLogFieldUnderItsName() {
+        LogFormat f = LogFormat.compile("%STATUS% %ROUTE% %FIELD(ai.model)%");
+        StringBuilder out = new StringBuilder();
+        java.util.LinkedHashMap<String, String> fields = new java.util.LinkedHashMap<>();
+        fields.put("ai.model", "m1");
+        fields.put("status", "ignored: a placeholder's key");
+        fields.put("ai.provider", "p\"1");
+        f.appendJson(withFields(entry("/", "ua"), fields), out);
+        JsonNode node = JSON.readTree(out.toString());
+        assertThat(node.propertyNames()).containsExactly("status", "route", "ai.model", "ai.provider");
+        assertThat(node.get("status").asInt()).isEqualTo(200);
+        assertThat(node.get("ai.model").asString()).isEqualTo("m1");
+        assertThat(node.get("ai.provider").asString()).isEqualTo("p\"1");
+    }
+
+    @Test
+    void badFieldPlaceholdersAreRejectedWithTheirPosition() {
+        assertThatThrownBy(() -> LogFormat.compile("%FIELD()% %FIELD(a b)% %FIELD%"))
+                .isInstanceOf(ConfigValidationException.class)
+                .satisfies(t -> assertThat(((ConfigValidationException) t).errors())
+                        .hasSize(3)
+                        .anySatisfy(m -> assertThat(m).contains("bad %FIELD(name)% at position 0"))
+                        .anySatisfy(m -> assertThat(m).contains("bad %FIELD(name)% at position 10"))
+                        .anySatisfy(m -> assertThat(m).contains("unknown placeholder %FIELD%")));
     }
 }
