@@ -11,7 +11,9 @@ public final class AiAttributes {
     /** Tokens used, once known: at the end of the response, or in {@code onComplete} for a cut-off stream. */
     public static final AttributeKey<TokenUsage> TOKEN_USAGE = AttributeKey.of("nantian.ai.token-usage");
 
-    /** The name of the provider the request went to. */
+    /**
+     * The name of the provider of the current attempt: after a fallback the provider that answered (or failed last).
+     */
     public static final AttributeKey<String> PROVIDER = AttributeKey.of("nantian.ai.provider");
 
     /** The model the client asked for. */

@@ -33,7 +33,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code Retry-After} and {@code x-ratelimit-limit-tokens}, {@code -remaining-tokens} and {@code -reset-tokens}; the
  * provider is never called. Granted with {@code clampMaxTokens}: if the grant is below what the request asked for
  * (or below {@value #DEFAULT_RESERVE} when it asked for nothing) the request's max tokens become the grant minus the
- * prompt, so the response cannot overshoot the budget. On completion the difference between the actual usage
+ * prompt, so the response cannot overshoot the budget. Embeddings requests reserve their estimated input. On
+ * completion the difference between the actual usage
  * ({@link AiAttributes#TOKEN_USAGE}, zero if the provider never answered) and the reservation is settled.
  *
  * <p>Store failures follow the policy's {@code failMode}: open lets the request through unmetered and charges its
@@ -53,6 +54,7 @@ final class TokenPolicyFilter implements HttpFilter {
     private long reserved;
     private boolean metered;
     private long remainingAfter = -1;
+    private boolean embeddings;
 
     TokenPolicyFilter(TokenPolicy policy, AiGateway gateway) {
         this.policy = policy;
@@ -66,9 +68,11 @@ final class TokenPolicyFilter implements HttpFilter {
         if (query >= 0) {
             path = path.substring(0, query);
         }
-        return "POST".equals(head.method()) && path.endsWith("/chat/completions")
-                ? FilterAction.bufferBody()
-                : FilterAction.proceed();
+        if (!"POST".equals(head.method())) {
+            return FilterAction.proceed();
+        }
+        embeddings = path.endsWith("/embeddings");
+        return embeddings || path.endsWith("/chat/completions") ? FilterAction.bufferBody() : FilterAction.proceed();
     }
 
     @Override
@@ -82,6 +86,11 @@ final class TokenPolicyFilter implements HttpFilter {
         }
         ObjectNode request = (ObjectNode) parsed;
         buckets = policy.buckets(clientKey(ctx), gateway.clock().millis());
+        if (embeddings) {
+            // No completion to clamp: reserve exactly the estimated input.
+            long input = Math.max(1, gateway.estimator().estimateEmbeddingInput(request));
+            return reserve(ctx, request, input, input, input, -1, null, false);
+        }
         long prompt = gateway.estimator().estimatePrompt(request);
         long asked = Json.count(request.path("max_completion_tokens"));
         String maxField = "max_completion_tokens";
@@ -92,6 +101,18 @@ final class TokenPolicyFilter implements HttpFilter {
         boolean clamp = policy.config().clampMaxTokens();
         long min = prompt + 1;
         long max = clamp ? prompt + (asked > 0 ? asked : DEFAULT_RESERVE) : min;
+        return reserve(ctx, request, prompt, min, max, asked, maxField, clamp);
+    }
+
+    private FilterAction reserve(
+            HttpFilterContext ctx,
+            ObjectNode request,
+            long prompt,
+            long min,
+            long max,
+            long asked,
+            String maxField,
+            boolean clamp) {
         CompletionStage<Reservation> stage;
         try {
             stage = policy.store().reserve(buckets, min, max);

@@ -12,63 +12,30 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.models.Model;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.nantian.ai.fakes.FakeAnthropic;
-import dev.nantian.ai.fakes.FakeOllama;
-import dev.nantian.ai.fakes.FakeOpenAi;
 import dev.nantian.core.filter.FilterChain;
-import dev.nantian.core.filter.HttpHeaders;
-import dev.nantian.core.filter.HttpRequestHead;
-import dev.nantian.core.filter.testing.ExchangeResult;
-import dev.nantian.core.filter.testing.FakeResponse;
-import dev.nantian.core.filter.testing.FilterChainTester;
-import dev.nantian.core.filter.testing.UpstreamRequest;
+import dev.nantian.testing.ai.FakeAnthropic;
+import dev.nantian.testing.ai.FakeOllama;
+import dev.nantian.testing.ai.FakeOpenAi;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The official OpenAI Java SDK against a loopback harness that runs the AIService filter chain (with the in-memory
- * {@link FilterChainTester} as host) in front of the fake OpenAI, Anthropic and Ollama servers. The harness buffers
- * each exchange, so streams reach the SDK whole, but in the exact bytes the filter produced.
+ * The official OpenAI Java SDK against a loopback {@link SdkHarness} that runs the AIService filter chain in front of
+ * the fake OpenAI, Anthropic and Ollama servers. The harness buffers each exchange, so streams reach the SDK whole,
+ * but in the exact bytes the filter produced.
  */
 class OpenAiSdkIT {
-    private static final Set<String> RESTRICTED = Set.of(
-            "host",
-            "content-length",
-            "connection",
-            "upgrade",
-            "expect",
-            "transfer-encoding",
-            "keep-alive",
-            "te",
-            "trailer",
-            "date");
-
     private static FakeOpenAi openAi;
     private static FakeAnthropic anthropic;
     private static FakeOllama ollama;
     private static AiGateway gateway;
-    private static HttpServer harness;
-    private static ExecutorService executor;
+    private static SdkHarness harness;
     private static OpenAIClient client;
-    private static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws IOException {
@@ -83,21 +50,15 @@ class OpenAiSdkIT {
                         openAi.baseUri().toString(),
                         anthropic.baseUri().toString(),
                         ollama.baseUri().toString())));
-        Map<String, URI> clusters = Map.of(
-                "ai/default/chat/openai", openAi.baseUri(),
-                "ai/default/chat/claude", anthropic.baseUri(),
-                "ai/default/chat/local", ollama.baseUri());
-        FilterChainTester tester = FilterChainTester.builder(chain)
-                .upstream(request -> forward(clusters.get(request.cluster()), request))
-                .build();
-        executor = Executors.newFixedThreadPool(4);
-        harness = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        harness.setExecutor(executor);
-        harness.createContext("/", exchange -> serve(tester, exchange));
-        harness.start();
+        harness = new SdkHarness(
+                chain,
+                Map.of(
+                        "ai/default/chat/openai", openAi.baseUri(),
+                        "ai/default/chat/claude", anthropic.baseUri(),
+                        "ai/default/chat/local", ollama.baseUri()));
         client = OpenAIOkHttpClient.builder()
                 .apiKey("client-token-not-a-provider-key")
-                .baseUrl("http://127.0.0.1:" + harness.getAddress().getPort() + "/v1")
+                .baseUrl(harness.baseUrl())
                 .maxRetries(0)
                 .build();
     }
@@ -107,13 +68,7 @@ class OpenAiSdkIT {
         if (client != null) {
             client.close();
         }
-        if (harness != null) {
-            harness.stop(0);
-        }
-        if (executor != null) {
-            executor.shutdownNow();
-        }
-        for (AutoCloseable c : new AutoCloseable[] {openAi, anthropic, ollama, gateway}) {
+        for (AutoCloseable c : new AutoCloseable[] {harness, openAi, anthropic, ollama, gateway}) {
             try {
                 if (c != null) {
                     c.close();
@@ -121,64 +76,6 @@ class OpenAiSdkIT {
             } catch (Exception ignored) {
                 // best effort
             }
-        }
-    }
-
-    private static void serve(FilterChainTester tester, HttpExchange exchange) throws IOException {
-        try (exchange) {
-            HttpHeaders headers = HttpHeaders.of();
-            exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> headers.add(name, v)));
-            HttpRequestHead head = HttpRequestHead.of(
-                    exchange.getRequestMethod(),
-                    exchange.getRequestURI().getRawPath(),
-                    "127.0.0.1:" + harness.getAddress().getPort(),
-                    headers);
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            ExchangeResult result = body.length == 0
-                    ? tester.exchange(head)
-                    : tester.exchange(head, new String(body, StandardCharsets.UTF_8));
-            result.headers().forEach((name, value) -> {
-                if (!RESTRICTED.contains(name)) {
-                    exchange.getResponseHeaders().add(name, value);
-                }
-            });
-            byte[] out = result.body();
-            exchange.sendResponseHeaders(result.status(), out.length == 0 ? -1 : out.length);
-            if (out.length > 0) {
-                exchange.getResponseBody().write(out);
-            }
-        }
-    }
-
-    /** Sends what the filter chain produced to the fake behind the selected cluster, as the proxy would. */
-    private static FakeResponse forward(URI base, UpstreamRequest request) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(
-                        base.resolve(request.head().path()))
-                .method(request.head().method(), HttpRequest.BodyPublishers.ofByteArray(request.body()));
-        request.head().headers().forEach((name, value) -> {
-            if (!RESTRICTED.contains(name)) {
-                builder.header(name, value);
-            }
-        });
-        try {
-            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-            FakeResponse.Builder fake = FakeResponse.builder(response.statusCode());
-            response.headers().map().forEach((name, values) -> {
-                if (!RESTRICTED.contains(name.toLowerCase()) && !name.startsWith(":")) {
-                    values.forEach(v -> fake.header(name, v));
-                }
-            });
-            // deliver in pieces that cut events in odd places, as TCP may
-            String body = response.body();
-            for (int i = 0; i < body.length(); i += 29) {
-                fake.chunk(body.substring(i, Math.min(body.length(), i + 29)));
-            }
-            return fake.build();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

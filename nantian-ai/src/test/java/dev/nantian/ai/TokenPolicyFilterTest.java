@@ -128,4 +128,41 @@ class TokenPolicyFilterTest {
                     .isEqualTo(500);
         }
     }
+
+    @Test
+    void embeddingsReserveTheirInputAndAreChargedWhatTheProviderCounted() {
+        FilterChain chain = AiTestSupport.chain(
+                gateway,
+                AiTestSupport.tokenPolicy(Map.of(
+                        "source", Map.of("header", "x-user-id"),
+                        "limits", List.of(Map.of("tokens", 50, "window", "1h")))),
+                AiTestSupport.aiService(Map.of(
+                        "providers",
+                        List.of(Map.of(
+                                "name",
+                                "openai",
+                                "type",
+                                "OpenAI",
+                                "auth",
+                                Map.of("secretRef", Map.of("name", "openai-key", "key", "apiKey")))))));
+        FilterChainTester tester = FilterChainTester.builder(chain)
+                .upstream(request -> {
+                    upstreamCalls.incrementAndGet();
+                    return FakeResponse.of(
+                            200,
+                            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                                    + "\"embedding\":[0.5]}],\"model\":\"text-embedding-3-small\","
+                                    + "\"usage\":{\"prompt_tokens\":30,\"total_tokens\":30}}");
+                })
+                .build();
+        String request = "{\"model\":\"text-embedding-3-small\",\"input\":\"hello world\"}";
+        HttpRequestHead head = HttpRequestHead.of("POST", "/v1/embeddings", "gw", HttpHeaders.of("x-user-id", "bob"));
+
+        assertThat(tester.exchange(head, request).status()).isEqualTo(200); // 30 charged of 50
+        assertThat(tester.exchange(head, request).status()).isEqualTo(200); // 2 reserved fit: 60 charged
+        ExchangeResult third = tester.exchange(
+                HttpRequestHead.of("POST", "/v1/embeddings", "gw", HttpHeaders.of("x-user-id", "bob")), request);
+        assertThat(third.status()).isEqualTo(429);
+        assertThat(upstreamCalls).hasValue(2);
+    }
 }

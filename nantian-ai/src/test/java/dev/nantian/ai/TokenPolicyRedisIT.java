@@ -3,11 +3,11 @@ package dev.nantian.ai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nantian.ai.limit.RedisServer;
 import dev.nantian.core.filter.FilterChain;
 import dev.nantian.core.filter.HttpRequestHead;
 import dev.nantian.core.filter.testing.FakeResponse;
 import dev.nantian.core.filter.testing.FilterChainTester;
+import dev.nantian.testing.ai.RedisServer;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;

@@ -45,7 +45,14 @@ import java.util.Set;
  * @param namespace the AIService's namespace (also of its secrets)
  * @param name the AIService's name
  * @param providers the providers, in selection order (the first that serves a model wins)
- * @param fallback provider names to try after a failure, in order (parsed and validated; see the module's limits)
+ * <h2>Fallback</h2>
+ *
+ * For a request the gateway tries the first provider that serves the model, then each {@code fallback} provider
+ * that serves the model too, in the listed order (skipping the first one): on 429, 5xx, a connect failure or reset,
+ * or when the provider's {@code timeout} passes before its response head, as long as nothing went to the client.
+ * Each attempt converts the original request for its provider, with its key and cluster.
+ *
+ * @param fallback provider names to try after a failure, in order
  * @param pii PII redaction
  */
 public record AiServiceConfig(
@@ -227,10 +234,6 @@ public record AiServiceConfig(
         r.rejectUnknown(pii, "pii", Set.of("request", "response", "detectors"));
         PiiMode request = mode(r, pii, "request");
         PiiMode response = mode(r, pii, "response");
-        if (response == PiiMode.BLOCK) {
-            r.error("pii.response", "block is only supported for requests");
-            response = PiiMode.OFF;
-        }
         Set<PiiType> detectors = EnumSet.noneOf(PiiType.class);
         for (String d : r.strings(pii, "pii", "detectors")) {
             Optional<PiiType> type = PiiType.fromConfigName(d);

@@ -26,8 +26,8 @@ import java.util.Optional;
  * @param auth where the API key is, if the provider needs one
  * @param models globs of requested model names this provider serves
  * @param modelMap requested model name to the provider's model name
- * @param timeout the provider's request timeout, if set (carried for the translator, which puts it on the route to
- *     the provider's cluster; the filter SPI has no per-request timeout)
+ * @param timeout how long the gateway waits for this provider's response head (for a stream: the start of the stream,
+ *     not its end), if set; then it falls back to the next provider or answers 504
  * @param cluster the upstream cluster the gateway sends this provider's requests to (see
  *     {@link AiServiceConfig#clusterName})
  */
@@ -90,6 +90,32 @@ public record ProviderConfig(
                 return base + "/api/chat";
             default:
                 return base + "/v1/chat/completions";
+        }
+    }
+
+    /** Whether the provider's dialect has an embeddings API (OpenAI and Ollama; Anthropic has none). */
+    public boolean hasEmbeddings() {
+        return type != ProviderType.ANTHROPIC;
+    }
+
+    /**
+     * The provider's API path for embeddings, under the endpoint's own path: {@code /v1/embeddings} (OpenAI) or
+     * {@code /api/embed} (Ollama).
+     *
+     * @throws IllegalStateException for Anthropic, which has no embeddings API
+     */
+    public String embeddingsPath() {
+        String base = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
+        if (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        switch (type) {
+            case OPENAI:
+                return base + "/v1/embeddings";
+            case OLLAMA:
+                return base + "/api/embed";
+            default:
+                throw new IllegalStateException(type.configName() + " providers have no embeddings API");
         }
     }
 

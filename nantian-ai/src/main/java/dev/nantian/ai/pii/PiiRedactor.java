@@ -64,6 +64,20 @@ public final class PiiRedactor {
         return out.append(text, at, text.length()).toString();
     }
 
+    /**
+     * How much of {@code text} a stream may redact and send now: see {@link PiiScanner#safePrefixLength}. Redacting
+     * {@code text[0, n)} now and the rest (with what follows) later gives the same result as redacting it all at once.
+     */
+    public int safePrefixLength(CharSequence text) {
+        return PiiScanner.safePrefixLength(text);
+    }
+
+    /** Where the first finding in {@code text} starts, or -1 if there is none. */
+    public int firstFindingStart(CharSequence text) {
+        List<PiiFinding> findings = scanner.scan(text);
+        return findings.isEmpty() ? -1 : findings.get(0).start();
+    }
+
     /** The first kind of PII in {@code text}, or {@code null}. */
     public PiiType firstFinding(String text) {
         List<PiiFinding> findings = scanner.scan(text);
@@ -100,7 +114,45 @@ public final class PiiRedactor {
     }
 
     /**
-     * Redacts an OpenAI {@code chat.completion} in place: each choice's message content and tool-call arguments.
+     * Redacts an OpenAI embeddings request in place: {@code input} as a string or each string of an array (token
+     * arrays are numbers, not text, and stay). In {@code BLOCK} mode nothing changes.
+     *
+     * @return the first kind of PII found (in any mode), or {@code null} if none
+     */
+    public PiiType redactEmbeddingsRequest(ObjectNode request) {
+        if (mode == PiiMode.OFF) {
+            return null;
+        }
+        JsonNode input = request.path("input");
+        if (input.isString()) {
+            return redactField(request, "input");
+        }
+        PiiType first = null;
+        if (input.isArray()) {
+            ArrayNode items = (ArrayNode) input;
+            for (int i = 0; i < items.size(); i++) {
+                if (!items.get(i).isString()) {
+                    continue;
+                }
+                String text = items.get(i).stringValue();
+                List<PiiFinding> findings = scanner.scan(text);
+                if (findings.isEmpty()) {
+                    continue;
+                }
+                first = firstOf(first, findings.get(0).type());
+                if (mode == PiiMode.BLOCK) {
+                    return first;
+                }
+                items.set(i, replace(text, findings));
+            }
+        }
+        return first;
+    }
+
+    /**
+     * Redacts an OpenAI {@code chat.completion} in place: each choice's message content and tool-call arguments. In
+     * {@code BLOCK} mode a choice with a finding loses its content and tool calls and ends with {@code finish_reason:
+     * content_filter}, as a provider's content filter would end it.
      *
      * @return the first kind of PII found, or {@code null}
      */
@@ -114,13 +166,20 @@ public final class PiiRedactor {
             if (!message.isObject()) {
                 continue;
             }
-            first = firstOf(first, redactContent((ObjectNode) message));
+            PiiType found = redactContent((ObjectNode) message);
             for (JsonNode call : message.path("tool_calls").values()) {
                 JsonNode fn = call.path("function");
                 if (fn.isObject()) {
-                    first = firstOf(first, redactField((ObjectNode) fn, "arguments"));
+                    found = firstOf(found, redactField((ObjectNode) fn, "arguments"));
                 }
             }
+            if (found != null && mode == PiiMode.BLOCK && choice.isObject()) {
+                ObjectNode m = (ObjectNode) message;
+                m.putNull("content");
+                m.remove("tool_calls");
+                ((ObjectNode) choice).put("finish_reason", "content_filter");
+            }
+            first = firstOf(first, found);
         }
         return first;
     }

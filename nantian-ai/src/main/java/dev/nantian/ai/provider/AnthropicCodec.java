@@ -404,6 +404,7 @@ public final class AnthropicCodec implements ProviderCodec {
         private long inputTokens = -1;
         private long outputTokens = -1;
         private boolean error;
+        private String model;
 
         Stream(StreamSettings settings, long created) {
             this.settings = settings;
@@ -423,7 +424,8 @@ public final class AnthropicCodec implements ProviderCodec {
             switch (type) {
                 case "message_start": {
                     JsonNode message = event.path("message");
-                    out.identity(Json.text(message.path("id")), Json.text(message.path("model")));
+                    model = Json.text(message.path("model"));
+                    out.identity(Json.text(message.path("id")), model);
                     JsonNode usage = message.path("usage");
                     usage(usage, -1).ifPresent(u -> {
                         inputTokens = u.inputTokens();
@@ -542,6 +544,11 @@ public final class AnthropicCodec implements ProviderCodec {
         @Override
         public boolean sawError() {
             return error;
+        }
+
+        @Override
+        public Optional<String> responseModel() {
+            return Optional.ofNullable(model);
         }
     }
 }

@@ -246,6 +246,69 @@ public final class OllamaCodec implements ProviderCodec {
         return new Stream(settings, clock.millis() / 1000);
     }
 
+    @Override
+    public boolean supportsEmbeddings() {
+        return true;
+    }
+
+    /**
+     * {@code POST /api/embed}: {@code input} (a string or an array of strings; token arrays are rejected, Ollama
+     * takes text only) and {@code dimensions} pass; {@code encoding_format} is the gateway's business (see {@link
+     * #toOpenAiEmbeddingsResponse}); {@code user} has no equivalent and is dropped.
+     */
+    @Override
+    public ObjectNode toProviderEmbeddingsRequest(ObjectNode request, String upstreamModel) {
+        JsonNode input = request.path("input");
+        boolean text = input.isString();
+        if (input.isArray()) {
+            text = !input.isEmpty();
+            for (JsonNode item : input.values()) {
+                text &= item.isString();
+            }
+        }
+        if (!text) {
+            throw new ConversionException("Ollama embeddings take input as a string or an array of strings");
+        }
+        ObjectNode out = Json.object();
+        out.put("model", upstreamModel);
+        out.set("input", input);
+        if (request.path("dimensions").isIntegralNumber()) {
+            out.set("dimensions", request.path("dimensions"));
+        }
+        return out;
+    }
+
+    /** Ollama's {@code embeddings} arrays become OpenAI {@code embedding} objects; {@code prompt_eval_count} is usage. */
+    @Override
+    public ObjectNode toOpenAiEmbeddingsResponse(JsonNode response, boolean base64) {
+        if (!response.path("embeddings").isArray()) {
+            throw new ConversionException("provider response is not an Ollama embed response");
+        }
+        ObjectNode out = Json.object();
+        out.put("object", "list");
+        ArrayNode data = out.putArray("data");
+        int index = 0;
+        for (JsonNode vector : response.path("embeddings").values()) {
+            if (!vector.isArray()) {
+                throw new ConversionException("an Ollama embedding is not an array");
+            }
+            ObjectNode e = data.addObject();
+            e.put("object", "embedding");
+            e.put("index", index++);
+            if (base64) {
+                e.put("embedding", Embeddings.base64(vector));
+            } else {
+                e.set("embedding", vector);
+            }
+        }
+        out.put("model", Json.text(response.path("model")));
+        long prompt = Json.count(response.path("prompt_eval_count"));
+        if (prompt >= 0) {
+            out.putObject("usage").put("prompt_tokens", prompt).put("total_tokens", prompt);
+        }
+        return out;
+    }
+
     /** Ollama NDJSON to OpenAI chunks; the line with {@code "done": true} carries the finish reason and counts. */
     private static final class Stream implements StreamConverter {
         private final StreamSettings settings;
@@ -255,6 +318,7 @@ public final class OllamaCodec implements ProviderCodec {
         private int toolCalls;
         private boolean error;
         private boolean done;
+        private String model;
 
         Stream(StreamSettings settings, long created) {
             this.settings = settings;
@@ -277,7 +341,11 @@ public final class OllamaCodec implements ProviderCodec {
                 out.error(Json.openAiError(err, "api_error", null));
                 return;
             }
-            out.identity(null, Json.text(event.path("model")));
+            String m = Json.text(event.path("model"));
+            if (m != null) {
+                model = m;
+            }
+            out.identity(null, m);
             JsonNode message = event.path("message");
             String content = Json.text(message.path("content"));
             if (content != null && !content.isEmpty()) {
@@ -326,6 +394,11 @@ public final class OllamaCodec implements ProviderCodec {
         @Override
         public boolean sawError() {
             return error;
+        }
+
+        @Override
+        public Optional<String> responseModel() {
+            return Optional.ofNullable(model);
         }
     }
 }

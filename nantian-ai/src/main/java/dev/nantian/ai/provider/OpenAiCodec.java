@@ -59,6 +59,26 @@ public final class OpenAiCodec implements ProviderCodec {
         return new Stream(settings);
     }
 
+    @Override
+    public boolean supportsEmbeddings() {
+        return true;
+    }
+
+    @Override
+    public ObjectNode toProviderEmbeddingsRequest(ObjectNode request, String upstreamModel) {
+        ObjectNode out = request.deepCopy();
+        out.put("model", upstreamModel);
+        return out;
+    }
+
+    @Override
+    public ObjectNode toOpenAiEmbeddingsResponse(JsonNode response, boolean base64) {
+        if (!response.isObject() || !response.path("data").isArray()) {
+            throw new ConversionException("provider response is not an embeddings list");
+        }
+        return (ObjectNode) response;
+    }
+
     /** Usage in an OpenAI response or chunk, if present. */
     static Optional<TokenUsage> usageOf(JsonNode node) {
         JsonNode usage = node.path("usage");
@@ -76,6 +96,7 @@ public final class OpenAiCodec implements ProviderCodec {
         private final SseParser parser;
         private TokenUsage usage;
         private boolean error;
+        private String model;
 
         Stream(StreamSettings settings) {
             this.settings = settings;
@@ -95,6 +116,10 @@ public final class OpenAiCodec implements ProviderCodec {
             }
             if (chunk.has("error")) {
                 error = true;
+            }
+            String m = Json.text(chunk.path("model"));
+            if (m != null && !m.isEmpty()) {
+                model = m;
             }
             Optional<TokenUsage> reported = usageOf(chunk);
             if (reported.isPresent()) {
@@ -139,6 +164,11 @@ public final class OpenAiCodec implements ProviderCodec {
         @Override
         public boolean sawError() {
             return error;
+        }
+
+        @Override
+        public Optional<String> responseModel() {
+            return Optional.ofNullable(model);
         }
     }
 }

@@ -62,4 +62,30 @@ public interface ProviderCodec {
 
     /** A converter for one streamed response. */
     StreamConverter newStreamConverter(StreamSettings settings);
+
+    /** Whether the provider has an embeddings API that {@link #toProviderEmbeddingsRequest} targets. */
+    default boolean supportsEmbeddings() {
+        return false;
+    }
+
+    /**
+     * The provider's embeddings request for an OpenAI {@code POST /v1/embeddings} request. Does not modify
+     * {@code request}.
+     *
+     * @param upstreamModel the model name to send
+     * @throws ConversionException if the provider has no embeddings API or cannot express the request
+     */
+    default ObjectNode toProviderEmbeddingsRequest(ObjectNode request, String upstreamModel) {
+        throw new ConversionException(type().configName() + " providers have no embeddings API");
+    }
+
+    /**
+     * OpenAI's embeddings response ({@code {"object": "list", "data": [...], "model", "usage"}}) for the provider's.
+     *
+     * @param base64 the client asked for {@code encoding_format: base64} (little-endian 32-bit floats)
+     * @throws ConversionException if the response is not the provider's shape
+     */
+    default ObjectNode toOpenAiEmbeddingsResponse(JsonNode response, boolean base64) {
+        throw new ConversionException(type().configName() + " providers have no embeddings API");
+    }
 }

@@ -31,4 +31,9 @@ public interface StreamConverter {
 
     /** Whether the provider reported an error event in the stream. */
     boolean sawError();
+
+    /** The model the provider says answered ({@code gen_ai.response.model}), once its events named one. */
+    default Optional<String> responseModel() {
+        return Optional.empty();
+    }
 }

@@ -85,6 +85,30 @@ public final class TokenEstimator {
         return tokens;
     }
 
+    /**
+     * Estimates the input tokens of an OpenAI embeddings request: each string of {@code input} encoded, token arrays
+     * counted as they are.
+     */
+    public long estimateEmbeddingInput(JsonNode request) {
+        String model = request.path("model").isString() ? request.path("model").stringValue() : "";
+        Encoding encoding = encoding(model);
+        JsonNode input = request.path("input");
+        if (input.isString()) {
+            return countText(encoding, input);
+        }
+        long tokens = 0;
+        for (JsonNode item : input.values()) {
+            if (item.isString()) {
+                tokens += countText(encoding, item);
+            } else if (item.isArray()) {
+                tokens += item.size(); // a token array
+            } else if (item.isIntegralNumber()) {
+                tokens++; // input is itself one token array
+            }
+        }
+        return tokens;
+    }
+
     private static int countText(Encoding encoding, JsonNode node) {
         return node.isString() ? encoding.countTokensOrdinary(node.stringValue()) : 0;
     }

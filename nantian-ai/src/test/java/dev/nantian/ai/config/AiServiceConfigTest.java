@@ -93,7 +93,7 @@ class AiServiceConfigTest {
                 "fallback",
                 List.of("nope"),
                 "pii",
-                Map.of("request", "shred", "response", "block", "detectors", List.of("dna")),
+                Map.of("request", "shred", "response", "redact", "detectors", List.of("dna")),
                 "extra",
                 true);
 
@@ -109,7 +109,7 @@ class AiServiceConfigTest {
                         .anyMatch(m -> m.contains("providers[1].timeout: must be a positive duration"))
                         .anyMatch(m -> m.contains("fallback: names unknown provider nope"))
                         .anyMatch(m -> m.contains("pii.request: must be off, mask, hash or block"))
-                        .anyMatch(m -> m.contains("pii.response: block is only supported for requests"))
+                        .anyMatch(m -> m.contains("pii.response: must be off, mask, hash or block"))
                         .anyMatch(m -> m.contains("unknown detector 'dna'")));
     }
 

@@ -3,6 +3,7 @@ package dev.nantian.ai.limit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nantian.testing.ai.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

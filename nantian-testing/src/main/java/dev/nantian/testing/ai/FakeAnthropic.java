@@ -1,8 +1,7 @@
-package dev.nantian.ai.fakes;
+package dev.nantian.testing.ai;
 
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.io.OutputStream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -14,13 +13,19 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code content_block_delta} ({@code text_delta}), {@code content_block_stop}, {@code message_delta} (stop reason,
  * cumulative output tokens), {@code message_stop}. With tools in the request and {@code tool_choice: any} it calls
  * the first tool (streaming its input as {@code input_json_delta}). Errors: {@code {"type": "error", "error":
- * {"type", "message"}}}.
+ * {"type", "message"}}}: {@link #failWith(int)} 429 is {@code rate_limit_error}, 529 {@code overloaded_error}, other
+ * 5xx {@code api_error}. Anthropic has no embeddings API: every other path is a 404 {@code not_found_error}. Close
+ * it to stop the server.
  */
 public final class FakeAnthropic extends FakeProvider {
+    /** The API key the fake accepts in {@code x-api-key}. */
     public static final String API_KEY = "sk-ant-api03-test-0123456789abcdefghijkl";
 
+    /** Starts the fake on a free loopback port. */
+    public FakeAnthropic() {}
+
     @Override
-    protected void handle(HttpExchange exchange, Recorded request) throws IOException {
+    protected void handle(HttpExchange exchange, Recorded request, Stream stream) throws IOException {
         if (!"/v1/messages".equals(request.path())) {
             send(exchange, 404, "application/json", error("not_found_error", "Not found"));
             return;
@@ -37,12 +42,15 @@ public final class FakeAnthropic extends FakeProvider {
                     error("invalid_request_error", "anthropic-version header is required"));
             return;
         }
-        if (failStatus != 0) {
-            send(
-                    exchange,
-                    failStatus,
-                    "application/json",
-                    error(failStatus == 529 ? "overloaded_error" : "rate_limit_error", "Overloaded"));
+        int fail = failStatus;
+        if (fail != 0) {
+            String type = fail == 529
+                    ? "overloaded_error"
+                    : fail == 429 ? "rate_limit_error" : fail >= 500 ? "api_error" : "invalid_request_error";
+            String message = fail == 529
+                    ? "Overloaded"
+                    : fail == 429 ? "Number of requests has exceeded your rate" + " limit" : "Internal server error";
+            send(exchange, fail, "application/json", error(type, message));
             return;
         }
         JsonNode body = request.json();
@@ -67,7 +75,8 @@ public final class FakeAnthropic extends FakeProvider {
         int inputTokens = 10 + body.path("messages").size();
         boolean toolCall = body.path("tools").isArray()
                 && "any".equals(body.path("tool_choice").path("type").asString(""));
-        int outputTokens = toolCall ? 12 : pieces(replyText).size();
+        String reply = replyText;
+        int outputTokens = toolCall ? 12 : pieces(reply).size();
         String stopReason = toolCall ? "tool_use" : "end_turn";
         if (!body.path("stream").asBoolean(false)) {
             ObjectNode out = JSON.createObjectNode();
@@ -82,14 +91,16 @@ public final class FakeAnthropic extends FakeProvider {
                         .put("name", body.path("tools").get(0).path("name").asString());
                 block.putObject("input").put("city", "Paris");
             } else {
-                block.put("type", "text").put("text", replyText);
+                block.put("type", "text").put("text", reply);
             }
             out.put("stop_reason", stopReason).putNull("stop_sequence");
             out.putObject("usage").put("input_tokens", inputTokens).put("output_tokens", outputTokens);
             send(exchange, 200, "application/json", out.toString());
             return;
         }
-        try (OutputStream out = startStream(exchange, "text/event-stream; charset=utf-8")) {
+        stream.start(exchange, "text/event-stream; charset=utf-8");
+        {
+            Stream out = stream;
             ObjectNode start = JSON.createObjectNode().put("type", "message_start");
             ObjectNode message = start.putObject("message");
             message.put("id", "msg_fake01")
@@ -123,7 +134,7 @@ public final class FakeAnthropic extends FakeProvider {
                     event(out, "content_block_delta", delta);
                 }
             } else {
-                for (String piece : pieces(replyText)) {
+                for (String piece : pieces(reply)) {
                     ObjectNode delta = JSON.createObjectNode()
                             .put("type", "content_block_delta")
                             .put("index", 0);
@@ -143,8 +154,8 @@ public final class FakeAnthropic extends FakeProvider {
         }
     }
 
-    private static void event(OutputStream out, String name, ObjectNode data) throws IOException {
-        write(out, "event: " + name + "\ndata: " + data + "\n\n");
+    private static void event(Stream out, String name, ObjectNode data) throws IOException {
+        out.event("event: " + name + "\ndata: " + data + "\n\n");
     }
 
     static String error(String type, String message) {

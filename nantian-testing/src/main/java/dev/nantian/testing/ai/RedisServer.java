@@ -1,6 +1,4 @@
-package dev.nantian.ai.limit;
-
-import static org.awaitility.Awaitility.await;
+package dev.nantian.testing.ai;
 
 import java.io.File;
 import java.io.IOException;
@@ -12,16 +10,32 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real {@code redis-server} from the PATH on a free loopback port, without persistence. Fails (never skips) when
  * the binary is missing: the project's test script installs it ({@code apt-get install -y redis-server}).
+ *
+ * <pre>{@code
+ * try (RedisServer redis = new RedisServer()) {
+ *     RedisTokenStore store = new RedisTokenStore("127.0.0.1", redis.port(), ...);
+ * }
+ * }</pre>
  */
 public final class RedisServer implements AutoCloseable {
+    private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final Process process;
     private final int port;
+    private boolean closed;
 
+    /**
+     * Starts the server and waits (up to 10 s) until it answers {@code PING}.
+     *
+     * @throws IllegalStateException if {@code redis-server} is missing, exits or does not answer in time
+     * @throws IOException if the process cannot be started
+     */
     public RedisServer() throws IOException {
         Path binary = findOnPath("redis-server");
         if (binary == null) {
@@ -46,9 +60,17 @@ public final class RedisServer implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
-        await().atMost(Duration.ofSeconds(10)).until(this::pingable);
+        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
+        while (!pingable()) {
+            if (System.nanoTime() - deadline > 0) {
+                close();
+                throw new IllegalStateException("redis-server on port " + port + " did not answer PING within 10 s");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polling a child process: nothing to wait on
+        }
     }
 
+    /** The loopback port it listens on. */
     public int port() {
         return port;
     }
@@ -86,8 +108,13 @@ public final class RedisServer implements AutoCloseable {
         return null;
     }
 
+    /** Stops the server and waits for it to exit. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         process.destroy();
         try {
             process.waitFor();
