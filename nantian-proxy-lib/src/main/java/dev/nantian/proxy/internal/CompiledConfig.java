@@ -65,6 +65,16 @@ public final class CompiledConfig {
      *     that is missing or unreadable
      */
     public static CompiledConfig compile(ConfigSnapshot snapshot) {
+        return compile(snapshot, null);
+    }
+
+    /**
+     * Compiles a snapshot whose clusters share their endpoints' health with the configs before and after it.
+     *
+     * @param health the proxy's health registry, or {@code null} for health that nothing else sees
+     * @throws dev.nantian.core.ConfigValidationException as {@link #compile(ConfigSnapshot)}
+     */
+    public static CompiledConfig compile(ConfigSnapshot snapshot, UpstreamHealth health) {
         RouterTable table = RouterTable.compile(snapshot);
         List<String> errors = new ArrayList<>();
         Map<String, ClusterState> clusters = new LinkedHashMap<>();
@@ -75,7 +85,10 @@ public final class CompiledConfig {
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }
-            clusters.put(c.name(), new ClusterState(c, tls));
+            clusters.put(
+                    c.name(),
+                    new ClusterState(
+                            c, tls, health == null ? ClusterHealth.detached(c.name()) : health.cluster(c.name())));
         }
         Map<Binding, HttpRouter> http = new LinkedHashMap<>();
         Map<String, ServerTls> serverTls = new HashMap<>();
@@ -180,6 +193,11 @@ public final class CompiledConfig {
     /** A cluster by name, or {@code null}. */
     public ClusterState cluster(String name) {
         return clusters.get(name);
+    }
+
+    /** Every cluster by name. */
+    Map<String, ClusterState> clusterStates() {
+        return clusters;
     }
 
     /** Every endpoint of every cluster, for pruning connection pools. */

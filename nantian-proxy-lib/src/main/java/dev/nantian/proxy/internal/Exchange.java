@@ -86,6 +86,7 @@ final class Exchange {
     private HttpRouteMatchResult match;
     private CompiledRoute route;
     private CompiledRoute.Target target;
+    private UpstreamSelection selection;
     private HttpRequest upstreamHead;
     private boolean webSocket;
     private boolean buffering;
@@ -283,7 +284,8 @@ final class Exchange {
                     true);
             return false;
         }
-        CompiledRoute.Target picked = route.targets().pick();
+        selection = UpstreamSelection.of(route, headers, this::clientIp);
+        CompiledRoute.Target picked = selection.target();
         if (picked == null) {
             record.flags |= ResponseFlags.NO_CLUSTER;
             localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no backends", false);
@@ -431,10 +433,11 @@ final class Exchange {
 
     private void startAttempt() {
         attempts++;
-        EndpointKey endpoint = target.cluster().pick();
+        EndpointLease lease = selection.lease(target.cluster());
+        EndpointKey endpoint = lease.endpoint();
         record.upstream = endpoint;
         EndpointPool pool = proxy.pools().pool(ctx.channel().eventLoop(), endpoint);
-        Attempt a = new Attempt(pool, endpoint);
+        Attempt a = new Attempt(pool, lease);
         attempt = a;
         a.start();
     }
@@ -690,6 +693,7 @@ final class Exchange {
     private final class Attempt implements UpstreamListener {
         private final EndpointPool pool;
         private final EndpointKey endpoint;
+        private final EndpointLease lease;
         private final boolean h2Upstream;
         private Channel channel;
         private boolean ready;
@@ -702,9 +706,10 @@ final class Exchange {
         private ChannelFuture lastDownstreamWrite;
         private ScheduledFuture<?> backendTimer;
 
-        Attempt(EndpointPool pool, EndpointKey endpoint) {
+        Attempt(EndpointPool pool, EndpointLease lease) {
             this.pool = pool;
-            this.endpoint = endpoint;
+            this.endpoint = lease.endpoint();
+            this.lease = lease;
             this.h2Upstream = endpoint.http2() && !webSocket;
         }
 
@@ -817,6 +822,7 @@ final class Exchange {
                     ReferenceCountUtil.release(msg);
                     return;
                 }
+                lease.responded(code);
                 if (canRetry(code)) {
                     ReferenceCountUtil.release(msg);
                     abandon();
@@ -841,6 +847,7 @@ final class Exchange {
                 responseComplete = true;
                 cancelBackendTimer();
                 ChannelFuture w = ctx.writeAndFlush(msg);
+                lease.release();
                 pool.release(channel, upstreamKeepAlive && lastWritten && requestComplete);
                 channel = null;
                 attempt = null;
@@ -858,6 +865,7 @@ final class Exchange {
             HeaderOps.stripHopByHop(h, false);
             HeaderOps.stripHttp2Extensions(h);
             applyResponseFilters(h);
+            selection.onResponseHeaders(h);
             resp.setProtocolVersion(HttpVersion.HTTP_1_1);
             keepAliveDownstream = keepAliveRequested && requestComplete && !downstream.isDraining();
             if (h2) {
@@ -915,6 +923,9 @@ final class Exchange {
         }
 
         private void failed(boolean connectFailure) {
+            if (connectFailure || !reused || responseStarted) {
+                lease.failed(); // a pooled connection the peer closed while idle is not the endpoint failing
+            }
             abandon();
             attempt = null;
             int flag = connectFailure ? ResponseFlags.UPSTREAM_CONNECT_FAILURE : ResponseFlags.UPSTREAM_RESET;
@@ -946,6 +957,7 @@ final class Exchange {
             if (!current() || responseComplete) {
                 return;
             }
+            lease.failed();
             abandon();
             attempt = null;
             if (responseStarted) {
@@ -968,6 +980,7 @@ final class Exchange {
 
         /** Stops this attempt; its connection cannot be reused since its state is unknown. */
         void abandon() {
+            lease.release();
             cancelBackendTimer();
             Channel ch = channel;
             channel = null;
@@ -977,6 +990,7 @@ final class Exchange {
         }
 
         private void switchToTunnel(HttpResponse resp) {
+            lease.release();
             cancelBackendTimer();
             Channel up = channel;
             channel = null;
