@@ -12,6 +12,7 @@ import dev.nantian.proxy.internal.ProxyContext;
 import dev.nantian.proxy.internal.ProxySettings;
 import dev.nantian.proxy.internal.Telemetry;
 import dev.nantian.proxy.internal.Transport;
+import dev.nantian.proxy.internal.UpstreamHealth;
 import dev.nantian.proxy.internal.UpstreamPools;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
@@ -73,6 +74,7 @@ public final class NantianProxy implements AutoCloseable {
     private final ExecutorService configThread;
     private final AtomicReference<CompiledConfig> config = new AtomicReference<>(CompiledConfig.empty());
     private final UpstreamPools pools;
+    private final UpstreamHealth health;
     private final ListenerManager listeners;
     private final ConfigSnapshot initial;
     private final FilterRegistry filterRegistry;
@@ -103,6 +105,7 @@ public final class NantianProxy implements AutoCloseable {
         this.group = transport.newGroup(b.eventLoopThreads, new DefaultThreadFactory("nantian-proxy", true));
         this.configThread = Executors.newSingleThreadExecutor(new DefaultThreadFactory("nantian-proxy-config", true));
         this.pools = new UpstreamPools(transport, settings);
+        this.health = new UpstreamHealth(group, transport, settings);
         ProxyContext context = new ProxyContext(settings, config, pools, telemetry);
         this.listeners = new ListenerManager(group, transport, context);
         this.initial = b.initialSnapshot;
@@ -157,18 +160,30 @@ public final class NantianProxy implements AutoCloseable {
                 () -> {
                     CompiledConfig next;
                     try {
-                        next = CompiledConfig.compile(snapshot, filterRegistry);
+                        next = CompiledConfig.compile(snapshot, filterRegistry, health);
                         listeners.apply(next, () -> config.set(next));
                     } catch (RuntimeException e) {
                         telemetry.configRejected();
                         throw e;
                     }
                     configApplied = true;
-                    telemetry.configApplied(next);
+                    health.apply(next);
+                    telemetry.configApplied(next, health::healthyGauge);
                     pools.retainOnly(next.endpointKeys());
                     log.info("serving config version {}", snapshot.version());
                 },
                 configThread);
+    }
+
+    /**
+     * The health of endpoint {@code authority} ({@code host:port}, IPv6 in brackets, as
+     * {@link dev.nantian.core.model.Endpoint#authority()}) of the served cluster {@code cluster}, or empty when the
+     * served config has no such endpoint. Active health checks ({@link dev.nantian.core.model.HealthCheck}) and
+     * outlier detection ({@link dev.nantian.core.model.OutlierDetection}) decide it; endpoints of clusters with
+     * neither are always {@link EndpointHealth#HEALTHY}. Any thread.
+     */
+    public Optional<EndpointHealth> endpointHealth(String cluster, String authority) {
+        return health.status(requireNonNull(cluster, "cluster"), requireNonNull(authority, "authority"));
     }
 
     /** The version of the snapshot that new requests are served with; empty before the first one. */
@@ -222,6 +237,7 @@ public final class NantianProxy implements AutoCloseable {
                         // Off the event loops: flushing the access log may block on the disk.
                         .whenCompleteAsync((v, e) -> telemetry.close(), configThread)
                         .whenComplete((v, e) -> {
+                            health.close();
                             pools.close();
                             configThread.shutdown();
                             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> closed.complete(null));

@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A tiny in-test backend. It answers every request with {@code name method uri} and the request headers, one per
  * line, then the body; {@code /status/N} answers N, {@code /delay/MS} answers after MS milliseconds,
  * {@code /trailers} streams a body with a {@code grpc-status} trailer, {@code /ws} upgrades to an echoing WebSocket.
- * The next {@link #failNext(int, int)} requests get a chosen status, for retry tests.
+ * The next {@link #failNext(int, int)} requests get a chosen status, for retry tests; {@code /health} answers what
+ * {@link #health(int)} says, for health check tests.
  */
 final class TestBackend implements AutoCloseable {
     /** A request as the backend saw it. */
@@ -60,8 +61,14 @@ final class TestBackend implements AutoCloseable {
     /** Connections that closed, from either side. */
     final AtomicInteger closed = new AtomicInteger();
 
+    /** Health checks answered with a 2xx, and with anything else. */
+    final AtomicInteger healthPassed = new AtomicInteger();
+
+    final AtomicInteger healthFailed = new AtomicInteger();
     private final AtomicInteger failures = new AtomicInteger();
     private volatile int failureStatus = 503;
+    private volatile int healthStatus = 200;
+    private volatile long delayAll;
 
     private TestBackend(String name, boolean h2c) throws InterruptedException {
         this.name = name;
@@ -113,6 +120,16 @@ final class TestBackend implements AutoCloseable {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /** What {@code /health} answers from now on (200 at first); health checks do not count as failures. */
+    void health(int status) {
+        healthStatus = status;
+    }
+
+    /** Every later request but {@code /health} is answered after {@code millis}. */
+    void delayAll(long millis) {
+        delayAll = millis;
+    }
+
     /** The next {@code count} requests get {@code status}. */
     void failNext(int count, int status) {
         failureStatus = status;
@@ -155,8 +172,11 @@ final class TestBackend implements AutoCloseable {
                 return;
             }
             int status = 200;
-            long delay = 0;
-            if (failures.getAndDecrement() > 0) {
+            long delay = uri.startsWith("/health") ? 0 : delayAll;
+            if (uri.startsWith("/health")) {
+                status = healthStatus;
+                (status / 100 == 2 ? healthPassed : healthFailed).incrementAndGet();
+            } else if (failures.getAndDecrement() > 0) {
                 status = failureStatus;
             } else if (uri.startsWith("/status/")) {
                 status = Integer.parseInt(uri.substring("/status/".length()).split("[/?]")[0]);

@@ -3,6 +3,8 @@ package dev.nantian.k8s.translate;
 import static java.util.Objects.requireNonNull;
 
 import dev.nantian.k8s.crd.AIService;
+import dev.nantian.k8s.crd.BackendLBPolicy;
+import dev.nantian.k8s.crd.GatewayBackendLBPolicy;
 import dev.nantian.k8s.crd.TokenPolicy;
 import dev.nantian.k8s.crd.WasmPlugin;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -56,6 +58,8 @@ public final class ResourceSet {
     private final List<AIService> aiServices;
     private final List<TokenPolicy> tokenPolicies;
     private final List<WasmPlugin> wasmPlugins;
+    private final List<BackendLBPolicy> backendLbPolicies;
+    private final List<GatewayBackendLBPolicy> gatewayBackendLbPolicies;
 
     private ResourceSet(Builder b) {
         gatewayClasses = List.copyOf(b.gatewayClasses);
@@ -76,6 +80,8 @@ public final class ResourceSet {
         aiServices = List.copyOf(b.aiServices);
         tokenPolicies = List.copyOf(b.tokenPolicies);
         wasmPlugins = List.copyOf(b.wasmPlugins);
+        backendLbPolicies = List.copyOf(b.backendLbPolicies);
+        gatewayBackendLbPolicies = List.copyOf(b.gatewayBackendLbPolicies);
     }
 
     /** An empty set. */
@@ -107,7 +113,9 @@ public final class ResourceSet {
                 || type == ConfigMap.class
                 || type == AIService.class
                 || type == TokenPolicy.class
-                || type == WasmPlugin.class;
+                || type == WasmPlugin.class
+                || type == BackendLBPolicy.class
+                || type == GatewayBackendLBPolicy.class;
     }
 
     public List<GatewayClass> gatewayClasses() {
@@ -182,6 +190,16 @@ public final class ResourceSet {
         return wasmPlugins;
     }
 
+    /** Our {@code gateway.nantian.dev} BackendLBPolicies: load balancing, health checks, outlier detection. */
+    public List<BackendLBPolicy> backendLbPolicies() {
+        return backendLbPolicies;
+    }
+
+    /** Gateway API's experimental {@code v1alpha2} BackendLBPolicies: session persistence. */
+    public List<GatewayBackendLBPolicy> gatewayBackendLbPolicies() {
+        return gatewayBackendLbPolicies;
+    }
+
     /** The number of objects in the set. */
     public int size() {
         return gatewayClasses.size()
@@ -201,7 +219,9 @@ public final class ResourceSet {
                 + configMaps.size()
                 + aiServices.size()
                 + tokenPolicies.size()
-                + wasmPlugins.size();
+                + wasmPlugins.size()
+                + backendLbPolicies.size()
+                + gatewayBackendLbPolicies.size();
     }
 
     /** Every object, grouped by kind. */
@@ -225,6 +245,8 @@ public final class ResourceSet {
         all.addAll(aiServices);
         all.addAll(tokenPolicies);
         all.addAll(wasmPlugins);
+        all.addAll(backendLbPolicies);
+        all.addAll(gatewayBackendLbPolicies);
         return all;
     }
 
@@ -256,6 +278,8 @@ public final class ResourceSet {
         private final List<AIService> aiServices = new ArrayList<>();
         private final List<TokenPolicy> tokenPolicies = new ArrayList<>();
         private final List<WasmPlugin> wasmPlugins = new ArrayList<>();
+        private final List<BackendLBPolicy> backendLbPolicies = new ArrayList<>();
+        private final List<GatewayBackendLBPolicy> gatewayBackendLbPolicies = new ArrayList<>();
 
         private Builder() {}
 
@@ -306,6 +330,10 @@ public final class ResourceSet {
                 tokenPolicies.add(o);
             } else if (object instanceof WasmPlugin o) {
                 wasmPlugins.add(o);
+            } else if (object instanceof BackendLBPolicy o) {
+                backendLbPolicies.add(o);
+            } else if (object instanceof GatewayBackendLBPolicy o) {
+                gatewayBackendLbPolicies.add(o);
             } else {
                 throw new IllegalArgumentException("unsupported kind " + object.getKind() + " ("
                         + object.getClass().getName() + ")");

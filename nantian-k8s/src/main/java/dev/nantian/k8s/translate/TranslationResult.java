@@ -42,6 +42,7 @@ public final class TranslationResult {
     private final Map<ResourceKey, TCPRouteStatus> tcpRoutes;
     private final Map<ResourceKey, UDPRouteStatus> udpRoutes;
     private final Map<ResourceKey, PolicyStatus> backendTlsPolicies;
+    private final Map<ResourceKey, PolicyStatus> backendLbPolicies;
     private final Map<ResourceKey, ExtensionStatus> extensions;
 
     TranslationResult(TranslationOutput out) {
@@ -56,6 +57,7 @@ public final class TranslationResult {
         this.tcpRoutes = freeze(out.tcpRoutes());
         this.udpRoutes = freeze(out.udpRoutes());
         this.backendTlsPolicies = freeze(out.backendTlsPolicies());
+        this.backendLbPolicies = freeze(out.backendLbPolicies());
         this.extensions = freeze(out.extensions());
     }
 
@@ -123,7 +125,19 @@ public final class TranslationResult {
         return backendTlsPolicies;
     }
 
-    /** The status of each AIService, TokenPolicy and WasmPlugin. */
+    /**
+     * The status of each Gateway API (experimental {@code v1alpha2}) BackendLBPolicy that applies to a Service used
+     * by routes of our Gateways, or that is invalid or conflicted.
+     */
+    public Map<ResourceKey, PolicyStatus> backendLbPolicyStatuses() {
+        return backendLbPolicies;
+    }
+
+    /**
+     * The status of each AIService, TokenPolicy, WasmPlugin and {@code gateway.nantian.dev} BackendLBPolicy. The
+     * last shares its kind name with Gateway API's BackendLBPolicy: in {@link #allStatuses()} a Gateway API one of the
+     * same namespace and name hides ours.
+     */
     public Map<ResourceKey, ExtensionStatus> extensionStatuses() {
         return extensions;
     }
@@ -141,6 +155,7 @@ public final class TranslationResult {
         all.putAll(udpRoutes);
         all.putAll(backendTlsPolicies);
         all.putAll(extensions);
+        all.putAll(backendLbPolicies);
         return Collections.unmodifiableMap(all);
     }
 
@@ -167,6 +182,11 @@ public final class TranslationResult {
     /** The status of one BackendTLSPolicy, if it applies to a Service used through our Gateways. */
     public Optional<PolicyStatus> backendTlsPolicyStatus(String namespace, String name) {
         return Optional.ofNullable(backendTlsPolicies.get(new ResourceKey("BackendTLSPolicy", namespace, name)));
+    }
+
+    /** The status of one Gateway API BackendLBPolicy; see {@link #backendLbPolicyStatuses()}. */
+    public Optional<PolicyStatus> backendLbPolicyStatus(String namespace, String name) {
+        return Optional.ofNullable(backendLbPolicies.get(new ResourceKey("BackendLBPolicy", namespace, name)));
     }
 
     /** The status of one of our own objects, by kind ({@code AIService}, {@code TokenPolicy}, {@code WasmPlugin}). */

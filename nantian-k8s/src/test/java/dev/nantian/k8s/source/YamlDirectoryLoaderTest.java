@@ -127,4 +127,44 @@ class YamlDirectoryLoaderTest {
                 .extracting(LoadError::documentIndex, LoadError::field)
                 .containsExactlyInAnyOrder(tuple(3, "spec.validation"), tuple(4, "spec"));
     }
+
+    @Test
+    void loadsBothBackendLbPolicyKindsApartByApiVersion(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("lb.yaml"), """
+                apiVersion: gateway.nantian.dev/v1alpha1
+                kind: BackendLBPolicy
+                metadata: {name: ours, namespace: a}
+                spec:
+                  targetRefs: [{group: "", kind: Service, name: web}]
+                  loadBalancer: {type: LeastRequest}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: BackendLBPolicy
+                metadata: {name: upstream, namespace: a}
+                spec:
+                  targetRefs: [{group: "", kind: Service, name: web}]
+                  sessionPersistence: {sessionName: s, type: Cookie}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: BackendLBPolicy
+                metadata: {name: nospec, namespace: a}
+                """);
+
+        LoadResult result = YamlDirectoryLoader.builder().build().load(dir);
+
+        assertThat(result.resources().backendLbPolicies()).singleElement().satisfies(p -> assertThat(p.getSpec())
+                .containsKey("loadBalancer"));
+        assertThat(result.resources().gatewayBackendLbPolicies())
+                .singleElement()
+                .satisfies(p -> {
+                    assertThat(p.getSpec()).containsKey("sessionPersistence");
+                    assertThat(JsonMapper.builder().build().writeValueAsString(p))
+                            .contains(
+                                    "\"apiVersion\":\"gateway.networking.k8s.io/v1alpha2\"",
+                                    "\"kind\":\"BackendLBPolicy\"");
+                });
+        assertThat(result.errors())
+                .extracting(LoadError::documentIndex, LoadError::field)
+                .containsExactly(tuple(2, "spec"));
+    }
 }

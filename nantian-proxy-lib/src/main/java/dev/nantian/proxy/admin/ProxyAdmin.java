@@ -8,6 +8,7 @@ import dev.nantian.core.admin.AdminServer;
 import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.core.model.Endpoint;
+import dev.nantian.proxy.EndpointHealth;
 import dev.nantian.proxy.NantianProxy;
 import dev.nantian.proxy.admin.internal.PrometheusScrape;
 import dev.nantian.proxy.admin.internal.SnapshotRenderer;
@@ -34,8 +35,11 @@ import java.util.function.Supplier;
  *   <li>{@value #CONFIG_VERSION_PATH}: {@code {"version": ..., "applied": true|false}}.
  *   <li>{@value #CONFIG_PATH}: the served snapshot, with secrets reduced to their names and kinds and extension specs
  *       left out; no key, certificate or credential ever appears.
- *   <li>{@value #BACKENDS_HEALTH_PATH}: clusters with their endpoints and health. The proxy has no health checks
- *       yet, so every endpoint of the served config is {@code HEALTHY} ({@code "healthSource": "config"}).
+ *   <li>{@value #BACKENDS_HEALTH_PATH}: clusters with their endpoints and each endpoint's {@code health}
+ *       ({@code HEALTHY}, {@code UNHEALTHY} after failed active checks, {@code EJECTED} by outlier detection); per
+ *       cluster the {@code healthSource} ({@code config}, {@code active}, {@code passive}, {@code active+passive}),
+ *       the {@code healthy} and {@code total} counts, and {@code panic} when no endpoint is healthy and requests go to
+ *       all of them.
  *   <li>{@value #METRICS_PATH}: Prometheus text, when the proxy's registry is (or contains) a Prometheus registry.
  *   <li>{@code /readyz}: ready once a config was applied.
  * </ul>
@@ -112,7 +116,13 @@ public final class ProxyAdmin {
         List<Object> clusters = new ArrayList<>();
         for (Cluster c : snapshot.clusters().values()) {
             List<Object> endpoints = new ArrayList<>();
+            int healthy = 0;
             for (Endpoint e : c.endpoints()) {
+                EndpointHealth health =
+                        proxy.endpointHealth(c.name(), e.authority()).orElse(EndpointHealth.HEALTHY);
+                if (health == EndpointHealth.HEALTHY) {
+                    healthy++;
+                }
                 Map<String, Object> ep = new LinkedHashMap<>();
                 ep.put("address", e.authority());
                 ep.put("weight", e.weight());
@@ -120,15 +130,16 @@ public final class ProxyAdmin {
                 if (!e.hostname().isEmpty()) {
                     ep.put("hostname", e.hostname());
                 }
-                ep.put("health", "HEALTHY");
+                ep.put("health", health.name());
                 endpoints.add(ep);
             }
             Map<String, Object> cluster = new LinkedHashMap<>();
             cluster.put("name", c.name());
-            // Until active and passive health checking exist, health is what the config says.
-            cluster.put("healthSource", "config");
-            cluster.put("healthy", endpoints.size());
+            cluster.put("healthSource", healthSource(c));
+            cluster.put("healthy", healthy);
             cluster.put("total", endpoints.size());
+            // Panic mode: no endpoint is healthy, so the load balancer sends to all of them.
+            cluster.put("panic", healthy == 0 && !endpoints.isEmpty());
             cluster.put("endpoints", endpoints);
             clusters.add(cluster);
         }
@@ -136,6 +147,13 @@ public final class ProxyAdmin {
         out.put("version", snapshot.version());
         out.put("clusters", clusters);
         return AdminResponse.json(out);
+    }
+
+    private static String healthSource(Cluster c) {
+        if (c.healthCheck().isPresent()) {
+            return c.outlierDetection().isPresent() ? "active+passive" : "active";
+        }
+        return c.outlierDetection().isPresent() ? "passive" : "config";
     }
 
     /** {@value #METRICS_PATH}: Prometheus text, or 404 without a Prometheus registry. */

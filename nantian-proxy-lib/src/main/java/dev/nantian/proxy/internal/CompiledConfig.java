@@ -66,18 +66,25 @@ public final class CompiledConfig {
      *     that is missing or unreadable
      */
     public static CompiledConfig compile(ConfigSnapshot snapshot) {
-        return compile(snapshot, FilterRegistry.builder().build());
+        return compile(snapshot, FilterRegistry.builder().build(), null);
+    }
+
+    /** As {@link #compile(ConfigSnapshot, FilterRegistry, UpstreamHealth)} with health that nothing else sees. */
+    public static CompiledConfig compile(ConfigSnapshot snapshot, FilterRegistry registry) {
+        return compile(snapshot, registry, null);
     }
 
     /**
      * Compiles a snapshot whose HTTP routes may use extension filters and extension backends: each backend of such a
      * route gets a {@link dev.nantian.core.filter.FilterChain} configured from the snapshot's extension objects with
-     * {@code registry}.
+     * {@code registry}. Its clusters share their endpoints' health with the configs before and after it through
+     * {@code health}.
      *
+     * @param health the proxy's health registry, or {@code null} for health that nothing else sees
      * @throws dev.nantian.core.ConfigValidationException listing every problem, including filter kinds that are not
      *     registered, extension objects missing from the snapshot and configurations their factories reject
      */
-    public static CompiledConfig compile(ConfigSnapshot snapshot, FilterRegistry registry) {
+    public static CompiledConfig compile(ConfigSnapshot snapshot, FilterRegistry registry, UpstreamHealth health) {
         RouterTable table = RouterTable.compile(snapshot);
         List<String> errors = new ArrayList<>();
         Map<String, ClusterState> clusters = new LinkedHashMap<>();
@@ -88,7 +95,10 @@ public final class CompiledConfig {
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }
-            clusters.put(c.name(), new ClusterState(c, tls));
+            clusters.put(
+                    c.name(),
+                    new ClusterState(
+                            c, tls, health == null ? ClusterHealth.detached(c.name()) : health.cluster(c.name())));
         }
         Map<Binding, HttpRouter> http = new LinkedHashMap<>();
         Map<String, ServerTls> serverTls = new HashMap<>();
@@ -194,6 +204,11 @@ public final class CompiledConfig {
     /** A cluster by name, or {@code null}. */
     public ClusterState cluster(String name) {
         return clusters.get(name);
+    }
+
+    /** Every cluster by name. */
+    Map<String, ClusterState> clusterStates() {
+        return clusters;
     }
 
     /** Every endpoint of every cluster, for pruning connection pools. */

@@ -92,6 +92,7 @@ final class Exchange {
     private HttpRouteMatchResult match;
     CompiledRoute route;
     CompiledRoute.Target target;
+    UpstreamSelection selection;
     private HttpRequest upstreamHead;
     private boolean webSocket;
     private boolean buffering;
@@ -291,7 +292,8 @@ final class Exchange {
                     true);
             return false;
         }
-        CompiledRoute.Target picked = route.targets().pick();
+        selection = UpstreamSelection.of(route, headers, this::clientIp);
+        CompiledRoute.Target picked = selection.target();
         if (picked == null) {
             record.flags |= ResponseFlags.NO_CLUSTER;
             localReply(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no backends", false);
@@ -450,10 +452,11 @@ final class Exchange {
 
     private void startAttempt() {
         attempts++;
-        EndpointKey endpoint = target.cluster().pick();
+        EndpointLease lease = selection.lease(target.cluster());
+        EndpointKey endpoint = lease.endpoint();
         record.upstream = endpoint;
         EndpointPool pool = proxy.pools().pool(ctx.channel().eventLoop(), endpoint);
-        Attempt a = new Attempt(pool, endpoint);
+        Attempt a = new Attempt(pool, lease);
         attempt = a;
         a.start();
     }
@@ -725,6 +728,7 @@ final class Exchange {
     private final class Attempt implements UpstreamListener {
         private final EndpointPool pool;
         private final EndpointKey endpoint;
+        private final EndpointLease lease;
         private final boolean h2Upstream;
         private Channel channel;
         private boolean ready;
@@ -737,9 +741,10 @@ final class Exchange {
         private ChannelFuture lastDownstreamWrite;
         private ScheduledFuture<?> backendTimer;
 
-        Attempt(EndpointPool pool, EndpointKey endpoint) {
+        Attempt(EndpointPool pool, EndpointLease lease) {
             this.pool = pool;
-            this.endpoint = endpoint;
+            this.endpoint = lease.endpoint();
+            this.lease = lease;
             this.h2Upstream = endpoint.http2() && !webSocket;
         }
 
@@ -852,6 +857,7 @@ final class Exchange {
                     ReferenceCountUtil.release(msg);
                     return;
                 }
+                lease.responded(code);
                 if (canRetry(code)) {
                     ReferenceCountUtil.release(msg);
                     abandon();
@@ -876,6 +882,7 @@ final class Exchange {
                 responseComplete = true;
                 cancelBackendTimer();
                 ChannelFuture w = ctx.writeAndFlush(msg);
+                lease.release();
                 pool.release(channel, upstreamKeepAlive && lastWritten && requestComplete);
                 channel = null;
                 attempt = null;
@@ -893,6 +900,7 @@ final class Exchange {
             HeaderOps.stripHopByHop(h, false);
             HeaderOps.stripHttp2Extensions(h);
             applyResponseFilters(h);
+            selection.onResponseHeaders(h);
             resp.setProtocolVersion(HttpVersion.HTTP_1_1);
             keepAliveDownstream = keepAliveRequested && requestComplete && !downstream.isDraining();
             if (h2) {
@@ -950,6 +958,9 @@ final class Exchange {
         }
 
         private void failed(boolean connectFailure) {
+            if (connectFailure || !reused || responseStarted) {
+                lease.failed(); // a pooled connection the peer closed while idle is not the endpoint failing
+            }
             abandon();
             attempt = null;
             int flag = connectFailure ? ResponseFlags.UPSTREAM_CONNECT_FAILURE : ResponseFlags.UPSTREAM_RESET;
@@ -981,6 +992,7 @@ final class Exchange {
             if (!current() || responseComplete) {
                 return;
             }
+            lease.failed();
             abandon();
             attempt = null;
             if (responseStarted) {
@@ -1003,6 +1015,7 @@ final class Exchange {
 
         /** Stops this attempt; its connection cannot be reused since its state is unknown. */
         void abandon() {
+            lease.release();
             cancelBackendTimer();
             Channel ch = channel;
             channel = null;
@@ -1012,6 +1025,7 @@ final class Exchange {
         }
 
         private void switchToTunnel(HttpResponse resp) {
+            lease.release();
             cancelBackendTimer();
             Channel up = channel;
             channel = null;

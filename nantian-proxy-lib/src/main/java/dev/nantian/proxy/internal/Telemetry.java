@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
+import java.util.function.ToDoubleBiFunction;
 
 /**
  * Where exchanges and connections report to: the access log and the meters, either of which may be absent. Without
@@ -112,10 +113,13 @@ public final class Telemetry implements AutoCloseable {
         }
     }
 
-    /** {@code config} now serves new requests. Config thread. */
-    public void configApplied(CompiledConfig config) {
+    /**
+     * {@code config} now serves new requests; the endpoint health gauges read {@code health} (cluster name,
+     * {@code host:port}) to 1 or 0. Config thread.
+     */
+    public void configApplied(CompiledConfig config, ToDoubleBiFunction<String, String> health) {
         if (meters != null) {
-            meters.configApplied(config.snapshot());
+            meters.configApplied(config.snapshot(), health);
         }
     }
 

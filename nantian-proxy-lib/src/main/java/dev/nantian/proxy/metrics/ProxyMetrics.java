@@ -45,8 +45,8 @@ public final class ProxyMetrics {
     public static final String CONFIG_REJECTIONS = "nantian.proxy.config.rejections";
 
     /**
-     * Gauge: 1 when an endpoint is healthy, 0 when not, tagged cluster and endpoint. The proxy has no health checks
-     * yet, so every endpoint of the served config reports 1.
+     * Gauge: 1 when an endpoint is healthy, 0 when its cluster's active health check marked it unhealthy or outlier
+     * detection ejected it, tagged cluster and endpoint. Endpoints of clusters without health checking report 1.
      */
     public static final String ENDPOINT_HEALTHY = "nantian.proxy.endpoint.healthy";
 

@@ -1,7 +1,9 @@
 package dev.nantian.k8s.source.internal;
 
 import dev.nantian.k8s.crd.AIService;
+import dev.nantian.k8s.crd.BackendLBPolicy;
 import dev.nantian.k8s.crd.ExtensionResource;
+import dev.nantian.k8s.crd.GatewayBackendLBPolicy;
 import dev.nantian.k8s.crd.TokenPolicy;
 import dev.nantian.k8s.crd.WasmPlugin;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -59,6 +61,9 @@ public final class Kinds {
             Map.entry(NANTIAN + "/AIService", AIService.class),
             Map.entry(NANTIAN + "/TokenPolicy", TokenPolicy.class),
             Map.entry(NANTIAN + "/WasmPlugin", WasmPlugin.class),
+            Map.entry(NANTIAN + "/BackendLBPolicy", BackendLBPolicy.class),
+            // experimental, in no fabric8 model: session persistence per Service (GEP-1619)
+            Map.entry(GATEWAY_V1ALPHA2 + "/BackendLBPolicy", GatewayBackendLBPolicy.class),
             Map.entry("v1/Namespace", Namespace.class),
             Map.entry("v1/Service", Service.class),
             Map.entry("v1/Secret", Secret.class),

@@ -1,6 +1,7 @@
 package dev.nantian.k8s.source.internal;
 
 import dev.nantian.k8s.crd.ExtensionResource;
+import dev.nantian.k8s.crd.GatewayBackendLBPolicy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Service;
@@ -122,6 +123,10 @@ public final class ObjectValidator {
             backendTlsPolicy(p);
         } else if (o instanceof ExtensionResource e) {
             if (e.getSpec() == null) {
+                problem("spec", "is required");
+            }
+        } else if (o instanceof GatewayBackendLBPolicy p) {
+            if (p.getSpec() == null) {
                 problem("spec", "is required");
             }
         } else if (o instanceof ReferenceGrant g) {

@@ -4,6 +4,7 @@ import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.Endpoint;
 import dev.nantian.core.model.RouteFilter;
+import dev.nantian.core.model.SessionPersistence;
 import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.core.model.UpstreamTls;
 import dev.nantian.k8s.crd.AIService;
@@ -29,6 +30,9 @@ import java.util.TreeMap;
  * {@code externalName}; and references to AIServices to {@link Backend.ExtensionBackend}s. Clusters are created once
  * and collected for the snapshot.
  *
+ * <p>A BackendLBPolicy of ours sets the load balancing, health check and outlier detection of the clusters of the
+ * Service ports it applies to (HTTP and gRPC clusters; TCP, TLS and UDP routes keep round robin).
+ *
  * <p>Service ports that a BackendTLSPolicy applies to, and ports with {@code appProtocol: kubernetes.io/wss}, are
  * reached over TLS. TCP, TLS and UDP routes forward bytes as they are: when such a port also has a TLS cluster,
  * theirs is a separate one named {@code namespace/service:port/tcp}.
@@ -41,10 +45,17 @@ final class Backends {
     /** BackendTLSPolicies targeting the Service port behind each cluster, applied or not. */
     private final Map<String, List<BackendTlsPolicies.Policy>> policiesByCluster = new LinkedHashMap<>();
 
-    Backends(Index index, BackendTlsPolicies policies, Extensions extensions) {
+    private final BackendLbPolicies lbPolicies;
+    /** BackendLBPolicies (both kinds) targeting the Service port behind each cluster, applied or not. */
+    private final Map<String, List<BackendLbPolicies.Policy>> lbPoliciesByCluster = new LinkedHashMap<>();
+    /** Session persistence from Gateway API BackendLBPolicies, by cluster. */
+    private final Map<String, SessionPersistence> sessionByCluster = new LinkedHashMap<>();
+
+    Backends(Index index, BackendTlsPolicies policies, Extensions extensions, BackendLbPolicies lbPolicies) {
         this.index = index;
         this.policies = policies;
         this.extensions = extensions;
+        this.lbPolicies = lbPolicies;
     }
 
     /** A resolved reference: the backend, and when it failed, the status reason and message. */
@@ -100,6 +111,11 @@ final class Backends {
             UpstreamTls tls = tls(namespace, ref.name(), port);
             if (tls != null) {
                 b.tls(tls);
+            }
+            lbPoliciesByCluster.put(clusterName, lbPolicies.apply(namespace, ref.name(), port, b));
+            SessionPersistence session = lbPolicies.sessionPersistence(namespace, ref.name(), port);
+            if (session != null) {
+                sessionByCluster.put(clusterName, session);
             }
             clusters.put(clusterName, b.build());
             policiesByCluster.put(clusterName, policies.targeting(namespace, ref.name(), port));
@@ -157,6 +173,7 @@ final class Backends {
                             Optional.of(new UpstreamTls(
                                     t.caCertificates(), t.sni(), t.subjectAltNames(), Optional.of(certificate)))));
             policiesByCluster.put(name, policiesByCluster.getOrDefault(clusterName, List.of()));
+            lbPoliciesByCluster.put(name, lbPoliciesByCluster.getOrDefault(clusterName, List.of()));
         }
         return name;
     }
@@ -164,6 +181,19 @@ final class Backends {
     /** The BackendTLSPolicies that target the Service port behind a cluster. */
     List<BackendTlsPolicies.Policy> policiesOf(String clusterName) {
         return policiesByCluster.getOrDefault(clusterName, List.of());
+    }
+
+    /** The BackendLBPolicies of both kinds that target the Service port behind a cluster. */
+    List<BackendLbPolicies.Policy> lbPoliciesOf(String clusterName) {
+        return lbPoliciesByCluster.getOrDefault(clusterName, List.of());
+    }
+
+    /**
+     * The session persistence that a Gateway API BackendLBPolicy gives the Service port behind a cluster, for route
+     * rules that have none of their own; {@code null} when none does.
+     */
+    SessionPersistence sessionPersistenceOf(String clusterName) {
+        return sessionByCluster.get(clusterName);
     }
 
     /** Every cluster resolved so far, by name. */

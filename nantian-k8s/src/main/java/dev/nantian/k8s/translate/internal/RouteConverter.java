@@ -216,6 +216,9 @@ final class RouteConverter {
             Timeouts timeouts = timeouts(rule.getTimeouts(), problems);
             RetryPolicy retry = retry(rule.getRetry(), problems);
             SessionPersistence session = session(rule.getSessionPersistence(), problems);
+            if (session == null) {
+                session = policySession(action);
+            }
             List<HTTPRouteMatch> matches = Objects2.list(rule.getMatches());
             if (matches.isEmpty()) {
                 matches = List.of(new HTTPRouteMatch());
@@ -290,6 +293,9 @@ final class RouteConverter {
             }
             RouteAction action = new RouteAction.Forward(list);
             SessionPersistence session = session(rule.getSessionPersistence(), problems);
+            if (session == null) {
+                session = policySession(action);
+            }
             List<GRPCRouteMatch> matches = Objects2.list(rule.getMatches());
             if (matches.isEmpty()) {
                 matches = List.of(new GRPCRouteMatch());
@@ -678,6 +684,24 @@ final class RouteConverter {
             problems.add(e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * The session persistence of a rule without its own: that of a Gateway API BackendLBPolicy on the Service of the
+     * rule's first backend that has one (GEP-1619: the rule's own setting wins over the policy's).
+     */
+    private SessionPersistence policySession(RouteAction action) {
+        if (action instanceof RouteAction.Forward fwd) {
+            for (Backend b : fwd.backends()) {
+                if (b instanceof Backend.ClusterBackend cb) {
+                    SessionPersistence s = backends.sessionPersistenceOf(cb.cluster());
+                    if (s != null) {
+                        return s;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private static SessionPersistence session(

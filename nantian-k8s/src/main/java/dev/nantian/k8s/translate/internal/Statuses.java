@@ -350,7 +350,58 @@ final class Statuses {
      */
     PolicyStatus backendTlsPolicy(BackendTlsPolicies.Policy p) {
         long gen = Objects2.generation(p.object);
-        PolicyStatus old = p.object.getStatus();
+        List<Condition> desired = List.of(
+                Conditions.of(Reasons.ACCEPTED, p.accepted, p.acceptedReason, p.acceptedMessage, gen),
+                Conditions.of(Reasons.RESOLVED_REFS, p.resolvedRefs, p.resolvedRefsReason, p.resolvedRefsMessage, gen));
+        return policyStatus(p.object.getStatus(), p.namespace, p.ancestors, desired);
+    }
+
+    /**
+     * A Gateway API BackendLBPolicy's status: like a BackendTLSPolicy's, one ancestor entry per Gateway of ours whose
+     * routes reach a Service port the policy targets.
+     */
+    PolicyStatus gatewayBackendLbPolicy(BackendLbPolicies.Policy p) {
+        PolicyStatus old = ((dev.nantian.k8s.crd.GatewayBackendLBPolicy) p.object).getStatus();
+        return policyStatus(old, p.namespace, p.ancestors, lbPolicyConditions(p));
+    }
+
+    /**
+     * The status of a {@code gateway.nantian.dev} BackendLBPolicy: {@code Accepted} (the spec is valid, some target
+     * exists and is not configured by an older policy) and {@code ResolvedRefs} (every target exists).
+     */
+    ExtensionStatus backendLbPolicy(BackendLbPolicies.Policy p) {
+        ExtensionStatus old = ((dev.nantian.k8s.crd.BackendLBPolicy) p.object).getStatus();
+        return new ExtensionStatus(
+                Conditions.merge(old == null ? null : old.getConditions(), lbPolicyConditions(p), POLICY_TYPES, now));
+    }
+
+    private static List<Condition> lbPolicyConditions(BackendLbPolicies.Policy p) {
+        long gen = Objects2.generation(p.object);
+        Condition accepted;
+        if (!p.problems.isEmpty()) {
+            accepted = Conditions.of(Reasons.ACCEPTED, false, Reasons.INVALID, String.join("; ", p.problems), gen);
+        } else if (p.conflicted) {
+            accepted = Conditions.of(
+                    Reasons.ACCEPTED,
+                    false,
+                    Reasons.CONFLICTED_REASON,
+                    "every target is already configured by an older " + p.object.getKind() + " of the same API group",
+                    gen);
+        } else if (!p.targetKeys.isEmpty() && p.unresolved.size() == p.targetKeys.size()) {
+            accepted = Conditions.of(
+                    Reasons.ACCEPTED, false, Reasons.TARGET_NOT_FOUND, String.join("; ", p.unresolved), gen);
+        } else {
+            accepted = Conditions.of(Reasons.ACCEPTED, true, Reasons.ACCEPTED, "", gen);
+        }
+        Condition refs = p.unresolved.isEmpty()
+                ? Conditions.of(Reasons.RESOLVED_REFS, true, Reasons.RESOLVED_REFS, "", gen)
+                : Conditions.of(
+                        Reasons.RESOLVED_REFS, false, Reasons.TARGET_NOT_FOUND, String.join("; ", p.unresolved), gen);
+        return List.of(accepted, refs);
+    }
+
+    private PolicyStatus policyStatus(
+            PolicyStatus old, String policyNamespace, java.util.Set<String> ancestors, List<Condition> desired) {
         List<PolicyAncestorStatus> out = new ArrayList<>();
         List<PolicyAncestorStatus> previous = old == null ? List.of() : Objects2.list(old.getAncestors());
         for (PolicyAncestorStatus a : previous) {
@@ -358,10 +409,7 @@ final class Statuses {
                 out.add(new PolicyAncestorStatusBuilder(a).build());
             }
         }
-        List<Condition> desired = List.of(
-                Conditions.of(Reasons.ACCEPTED, p.accepted, p.acceptedReason, p.acceptedMessage, gen),
-                Conditions.of(Reasons.RESOLVED_REFS, p.resolvedRefs, p.resolvedRefsReason, p.resolvedRefsMessage, gen));
-        for (String gateway : p.ancestors) {
+        for (String gateway : ancestors) {
             String namespace = gateway.substring(0, gateway.indexOf('/'));
             String name = gateway.substring(gateway.indexOf('/') + 1);
             List<Condition> before = null;
@@ -370,7 +418,7 @@ final class Statuses {
                 if (controllerName.equals(a.getControllerName())
                         && r != null
                         && name.equals(r.getName())
-                        && namespace.equals(Objects2.orDefault(r.getNamespace(), p.namespace))) {
+                        && namespace.equals(Objects2.orDefault(r.getNamespace(), policyNamespace))) {
                     before = a.getConditions();
                 }
             }

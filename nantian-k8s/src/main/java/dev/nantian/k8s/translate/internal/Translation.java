@@ -17,7 +17,9 @@ import dev.nantian.core.model.TcpRoute;
 import dev.nantian.core.model.TlsRoute;
 import dev.nantian.core.model.UdpRoute;
 import dev.nantian.core.model.VirtualHost;
+import dev.nantian.k8s.crd.BackendLBPolicy;
 import dev.nantian.k8s.crd.ExtensionStatus;
+import dev.nantian.k8s.crd.GatewayBackendLBPolicy;
 import dev.nantian.k8s.translate.AddressAllocator;
 import dev.nantian.k8s.translate.ResourceKey;
 import dev.nantian.k8s.translate.ResourceSet;
@@ -79,6 +81,7 @@ public final class Translation {
     private final CaBundles caBundles;
     private final BackendTlsPolicies policies;
     private final Extensions extensions;
+    private final BackendLbPolicies lbPolicies;
     private final Backends backends;
     private final GatewayResolver gatewayResolver;
     private final RouteConverter routeConverter;
@@ -104,7 +107,12 @@ public final class Translation {
         policyList.sort(PRECEDENCE);
         this.policies = new BackendTlsPolicies(policyList, caBundles);
         this.extensions = new Extensions(in, index);
-        this.backends = new Backends(index, policies, extensions);
+        List<BackendLBPolicy> lbPolicyList = new ArrayList<>(in.backendLbPolicies());
+        lbPolicyList.sort(PRECEDENCE);
+        List<GatewayBackendLBPolicy> gatewayLbPolicyList = new ArrayList<>(in.gatewayBackendLbPolicies());
+        gatewayLbPolicyList.sort(PRECEDENCE);
+        this.lbPolicies = new BackendLbPolicies(lbPolicyList, gatewayLbPolicyList, index);
+        this.backends = new Backends(index, policies, extensions, lbPolicies);
         this.gatewayResolver = new GatewayResolver(index, caBundles);
         this.routeConverter = new RouteConverter(backends, extensions);
     }
@@ -241,6 +249,14 @@ public final class Translation {
         for (Extensions.Entry e : extensions.entries()) {
             extensionStatuses.put(ResourceKey.of(e.object), statuses.extension(e));
         }
+        Map<ResourceKey, PolicyStatus> lbPolicyStatuses = new LinkedHashMap<>();
+        for (BackendLbPolicies.Policy p : lbPolicies.policies()) {
+            if (!p.gatewayApi) {
+                extensionStatuses.put(ResourceKey.of(p.object), statuses.backendLbPolicy(p));
+            } else if (!p.ancestors.isEmpty() || !p.accepted()) {
+                lbPolicyStatuses.put(ResourceKey.of(p.object), statuses.gatewayBackendLbPolicy(p));
+            }
+        }
 
         ConfigSnapshot snapshot = snapshot(listeners);
         return new TranslationOutput(
@@ -255,6 +271,7 @@ public final class Translation {
                 tcpStatuses,
                 udpStatuses,
                 policyStatuses,
+                lbPolicyStatuses,
                 extensionStatuses);
     }
 
@@ -361,6 +378,8 @@ public final class Translation {
             if (outcome.accepted()) {
                 for (String cluster : route.clusters) {
                     backends.policiesOf(cluster)
+                            .forEach(p -> p.ancestors.add(parent.gateway().key()));
+                    backends.lbPoliciesOf(cluster)
                             .forEach(p -> p.ancestors.add(parent.gateway().key()));
                 }
             }

@@ -29,6 +29,7 @@ public record TranslationOutput(
         Map<ResourceKey, TCPRouteStatus> tcpRoutes,
         Map<ResourceKey, UDPRouteStatus> udpRoutes,
         Map<ResourceKey, PolicyStatus> backendTlsPolicies,
+        Map<ResourceKey, PolicyStatus> backendLbPolicies,
         Map<ResourceKey, ExtensionStatus> extensions) {
 
     /** An output with empty status maps, to be filled. */
@@ -36,6 +37,7 @@ public record TranslationOutput(
         return new TranslationOutput(
                 snapshot,
                 errors,
+                new LinkedHashMap<>(),
                 new LinkedHashMap<>(),
                 new LinkedHashMap<>(),
                 new LinkedHashMap<>(),

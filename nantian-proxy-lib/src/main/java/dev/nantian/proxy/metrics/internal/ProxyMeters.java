@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleBiFunction;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -179,6 +180,16 @@ public final class ProxyMeters implements AutoCloseable {
      * thread.
      */
     public synchronized void configApplied(ConfigSnapshot snapshot) {
+        configApplied(snapshot, (cluster, endpoint) -> 1.0);
+    }
+
+    /**
+     * {@code snapshot} now serves: moves the version gauge to it and the endpoint gauges to its endpoints, which read
+     * their value from {@code health} (cluster name, {@code host:port}) at every scrape. An endpoint that stays across
+     * a swap keeps its gauge. Config thread.
+     */
+    public synchronized void configApplied(ConfigSnapshot snapshot, ToDoubleBiFunction<String, String> health) {
+        requireNonNull(health, "health");
         swaps.increment();
         if (configInfo != null) {
             registry.remove(configInfo);
@@ -193,10 +204,11 @@ public final class ProxyMeters implements AutoCloseable {
                 String id = c.name() + '\n' + e.authority();
                 Gauge g = endpointGauges.remove(id);
                 if (g == null) {
-                    // No health checks yet: an endpoint in the config is an endpoint we send to.
-                    g = Gauge.builder(ProxyMetrics.ENDPOINT_HEALTHY, () -> 1)
-                            .description(
-                                    "1 when the endpoint is healthy (no health checks yet: every configured endpoint)")
+                    String cluster = c.name();
+                    String endpoint = e.authority();
+                    g = Gauge.builder(ProxyMetrics.ENDPOINT_HEALTHY, () -> health.applyAsDouble(cluster, endpoint))
+                            .description("1 when the endpoint is healthy, 0 when a health check or outlier"
+                                    + " detection took it out")
                             .tags(TAG_CLUSTER, c.name(), TAG_ENDPOINT, e.authority())
                             .register(registry);
                 }
