@@ -13,7 +13,7 @@ import java.util.Optional;
  * docs ({@code error_detail}):
  *
  * <pre>
- * {"served_version": "...", "clients": [{"node_id", "stream_id", "connected_since",
+ * {"served_version": "...", "clients": [{"node_id", "stream_id", "connected_since", "protocol" (sotw or delta),
  *   "types": [{"type_url", "version_sent", "version_acked", "last_nack": {"version", "error_detail", "at"}}],
  *   "last_nack": {...}}]}
  * </pre>
@@ -30,6 +30,7 @@ final class ClientsView {
             client.put("node_id", c.nodeId());
             client.put("stream_id", c.streamId());
             client.put("connected_since", c.connectedSince().toString());
+            client.put("protocol", c.incremental() ? "delta" : "sotw");
             List<Object> types = new ArrayList<>();
             for (ClientState.TypeState t : c.types().values()) {
                 Map<String, Object> type = new LinkedHashMap<>();

@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.SerializationFeature;
@@ -84,15 +85,47 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * What the last reconcile saw and what is served; replaced as a whole.
      *
-     * @param snapshotJson the served snapshot, redacted, rendered once when it was set
+     * @param statusJson the status document, rendered on first use: rendering every route's status is work the
+     *     path from an edit to the data planes should not wait for
+     * @param snapshotJson the served snapshot, redacted, rendered on first use, once per snapshot
      */
     private record State(
             String revision,
             String servingRevision,
             Optional<ConfigSnapshot> serving,
             List<String> errors,
-            String statusJson,
-            String snapshotJson) {}
+            Rendered statusJson,
+            Rendered snapshotJson) {}
+
+    /** A JSON document rendered at most once, when first asked for. Thread-safe. */
+    private static final class Rendered {
+        private final Supplier<String> render;
+        private volatile String json;
+
+        Rendered(Supplier<String> render) {
+            this.render = render;
+        }
+
+        static Rendered of(String json) {
+            Rendered r = new Rendered(() -> json);
+            r.json = json;
+            return r;
+        }
+
+        String get() {
+            String j = json;
+            if (j == null) {
+                synchronized (this) {
+                    j = json;
+                    if (j == null) {
+                        j = render.get();
+                        json = j;
+                    }
+                }
+            }
+            return j;
+        }
+    }
 
     private ControlPlane(Builder b) {
         this.config = b.config;
@@ -115,7 +148,13 @@ public final class ControlPlane implements AutoCloseable {
         this.xds = XdsServer.builder().clock(b.clock).build();
         this.statusDocument = new StatusDocument(mapper);
         this.snapshotView = new SnapshotView(mapper);
-        this.state = new State("", "", Optional.empty(), List.of("not loaded yet"), statusDocument.initial(), "{}\n");
+        this.state = new State(
+                "",
+                "",
+                Optional.empty(),
+                List.of("not loaded yet"),
+                Rendered.of(statusDocument.initial()),
+                Rendered.of("{}\n"));
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.reconcilesApplied = Counter.builder("nantian.controller.reconciles")
                 .description("Reconciles of the source, by outcome")
@@ -152,12 +191,14 @@ public final class ControlPlane implements AutoCloseable {
                                 state.serving().map(ConfigSnapshot::version).orElse(""),
                                 "revision",
                                 state.servingRevision())))
-                .route("/api/v1/config/snapshot", req -> json(state.snapshotJson()))
+                .route(
+                        "/api/v1/config/snapshot",
+                        req -> json(state.snapshotJson().get()))
                 .route(
                         "/api/v1/clients",
                         req -> AdminResponse.json(ClientsView.render(
                                 state.serving().map(ConfigSnapshot::version).orElse(""), xds.clients())))
-                .route("/api/v1/status", req -> json(state.statusJson()))
+                .route("/api/v1/status", req -> json(state.statusJson().get()))
                 .route(
                         "/metrics",
                         req -> new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
@@ -268,14 +309,14 @@ public final class ControlPlane implements AutoCloseable {
             List<String> errors = outcome.errors();
             Optional<ConfigSnapshot> serving = before.serving();
             String servingRevision = before.servingRevision();
-            String snapshotJson = before.snapshotJson();
+            Rendered snapshotJson = before.snapshotJson();
             if (outcome.clean()) {
                 ConfigSnapshot snapshot = outcome.translation().snapshot().orElseThrow();
                 try {
                     // Versions are content hashes: an edit that changes nothing served pushes nothing.
                     if (serving.isEmpty() || !serving.get().version().equals(snapshot.version())) {
                         xds.setDefaultSnapshot(snapshot);
-                        snapshotJson = snapshotView.render(snapshot);
+                        snapshotJson = new Rendered(() -> snapshotView.render(snapshot));
                     }
                     serving = Optional.of(snapshot);
                     servingRevision = revision;
@@ -285,12 +326,14 @@ public final class ControlPlane implements AutoCloseable {
                     errors = List.of("cannot encode the snapshot for xDS: " + e.getMessage());
                 }
             }
-            String statusJson = statusDocument.render(
+            String rev = servingRevision;
+            List<String> errs = errors;
+            Rendered statusJson = new Rendered(() -> statusDocument.render(
                     revision,
-                    servingRevision,
-                    errors,
+                    rev,
+                    errs,
                     outcome.objects(),
-                    outcome.translation().allStatuses());
+                    outcome.translation().allStatuses()));
             state = new State(revision, servingRevision, serving, errors, statusJson, snapshotJson);
             if (errors.isEmpty()) {
                 reconcilesApplied.increment();

@@ -1,5 +1,6 @@
 package dev.nantian.controller;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.nantian.k8s.source.LoadError;
 import dev.nantian.k8s.source.LoadResult;
 import dev.nantian.k8s.source.YamlDirectoryLoader;
@@ -24,9 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One reconcile of the directory source: revision, load, generation stamping, translation. It computes a
@@ -59,7 +58,7 @@ final class DirectoryReconciler {
     private final Path directory;
     private final YamlDirectoryLoader loader;
     private final GatewayTranslator translator;
-    private final JsonMapper mapper;
+    private final JsonMapper digestMapper;
     private final Clock clock;
     private Map<String, Seen> seen = new HashMap<>();
 
@@ -68,7 +67,10 @@ final class DirectoryReconciler {
         this.directory = directory;
         this.loader = loader;
         this.translator = translator;
-        this.mapper = mapper;
+        // Writes objects without metadata and status straight to bytes: the digest of what bumps a generation, in one
+        // pass (a tree copy, a removal and a second pass cost as much as the whole translation at 1,000 routes).
+        this.digestMapper =
+                mapper.rebuild().addMixIn(HasMetadata.class, SpecOnly.class).build();
         this.clock = clock;
     }
 
@@ -156,13 +158,12 @@ final class DirectoryReconciler {
     }
 
     private String specDigest(HasMetadata o) {
-        JsonNode tree = mapper.valueToTree(o);
-        if (tree.isObject()) {
-            ((ObjectNode) tree).remove(List.of("metadata", "status"));
-        }
-        return HexFormat.of()
-                .formatHex(sha256().digest(mapper.writeValueAsString(tree).getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(sha256().digest(digestMapper.writeValueAsBytes(o)));
     }
+
+    /** Leaves out what does not bump a generation, on Kubernetes objects only (nested fields keep their names). */
+    @JsonIgnoreProperties({"metadata", "status"})
+    private abstract static class SpecOnly {}
 
     private String relative(Path file) {
         return directory

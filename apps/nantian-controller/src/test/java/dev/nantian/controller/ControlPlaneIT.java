@@ -105,6 +105,11 @@ class ControlPlaneIT {
     }
 
     private XdsClient client(ControlPlane controller, String nodeId, ChannelCredentials creds, String authority) {
+        return client(controller, nodeId, creds, authority, false);
+    }
+
+    private XdsClient client(
+            ControlPlane controller, String nodeId, ChannelCredentials creds, String authority, boolean incremental) {
         InetSocketAddress a = controller.xdsAddress();
         NettyChannelBuilder b = NettyChannelBuilder.forTarget("127.0.0.1:" + a.getPort(), creds);
         if (authority != null) {
@@ -114,6 +119,7 @@ class ControlPlaneIT {
         closeables.add(channel::shutdownNow);
         XdsClient client = XdsClient.builder(() -> channel, nodeId, applied::add)
                 .backoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                .incremental(incremental)
                 .build();
         closeables.add(client);
         client.start();
@@ -198,6 +204,31 @@ class ControlPlaneIT {
                 .isEqualTo(v2);
         assertThat(client.config().orElseThrow().version()).isEqualTo(v2);
         assertThat(applied).hasSize(2);
+    }
+
+    @Test
+    void incrementalClientsGetEditsAndAreListedAsDelta() throws Exception {
+        writeConfig("/v1");
+        ControlPlane controller = start("");
+        XdsClient client = client(controller, "proxy-delta", InsecureChannelCredentials.create(), null, true);
+        await().atMost(10, TimeUnit.SECONDS).until(client::ready);
+        String v1 = client.config().orElseThrow().version();
+        assertThat(client.config().orElseThrow().clusters()).containsKey("default/web:9000");
+
+        writeConfig("/v2");
+
+        await().atMost(10, TimeUnit.SECONDS)
+                .until(() -> !client.config().orElseThrow().version().equals(v1));
+        String v2 = controller.servedSnapshot().orElseThrow().version();
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
+            JsonNode c = getJson(controller, "/api/v1/clients").path("clients").get(0);
+            assertThat(c.path("protocol").asString()).isEqualTo("delta");
+            for (JsonNode t : c.path("types")) {
+                assertThat(t.path("version_acked").asString()).as(t.toString()).isEqualTo(v2);
+            }
+            assertThat(c.path("last_nack").isNull()).isTrue();
+        });
+        assertThat(client.config().orElseThrow().version()).isEqualTo(v2);
     }
 
     @Test

@@ -2,16 +2,14 @@ package dev.nantian.xds.client;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.Message;
 import dev.nantian.core.ConfigValidationException;
 import dev.nantian.core.model.ConfigSnapshot;
+import dev.nantian.xds.client.internal.AdsProtocol;
 import dev.nantian.xds.client.internal.Backoff;
-import dev.nantian.xds.client.internal.ResourceSet;
 import dev.nantian.xds.codec.EnvoyCodec;
 import dev.nantian.xds.codec.XdsResources;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -37,8 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane's xDS client: one state-of-the-world ADS stream to a control plane, subscribed to every resource
- * type the codec knows (listeners, routes, clusters, endpoints, secrets, extension configs).
+ * The data plane's xDS client: one ADS stream to a control plane, state-of-the-world by default or incremental
+ * (delta, {@link Builder#incremental}), subscribed to every resource type the codec knows (listeners, routes,
+ * clusters, endpoints, secrets, extension configs).
  *
  * <pre>{@code
  * ManagedChannel channel = NettyChannelBuilder.forTarget("controller:18000").build(); // the app picks the transport
@@ -54,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * both succeed does it ACK every type; otherwise it NACKs every type with an {@code error_detail} listing all the
  * errors, and the previous config keeps serving. A set identical to the one applied (a resend after a reconnect) is
  * ACKed without bothering the listener again. Config lives in memory only.
+ *
+ * <p>Incremental mode keeps the resources it was sent, by name and version, applies each response's additions and
+ * removals, and treats a set as complete when every type's latest response carries one {@code system_version_info}
+ * (our {@link dev.nantian.xds.server.XdsServer} sends every subscribed type on each version change); on a new
+ * stream it reports what it holds as {@code initial_resource_versions}, so only changes travel. Resources of a type
+ * reach the decoder ordered by name.
  *
  * <p>When the stream ends, the client opens a new one after an exponential backoff with jitter (100 ms doubling up
  * to 30 s by default, starting over after a stream that received something), resends the versions it accepted, and
@@ -76,13 +81,13 @@ public final class XdsClient implements AutoCloseable {
     private final Executor callExecutor;
     private final SynchronizationContext syncContext;
     private final Backoff backoff;
-    private final ResourceSet resources = new ResourceSet();
+    private final AdsProtocol protocol;
     private final CompletableFuture<ConfigSnapshot> firstConfig = new CompletableFuture<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     // Guarded by syncContext.
-    private ClientCall<DiscoveryRequest, DiscoveryResponse> call;
+    private ClientCall<Message, Message> call;
     private SynchronizationContext.ScheduledHandle retry;
     private boolean heardOnStream;
     private long streamsOpened;
@@ -99,6 +104,7 @@ public final class XdsClient implements AutoCloseable {
         this.node =
                 Node.newBuilder().setId(b.nodeId).setUserAgentName("nantian").build();
         this.listener = b.listener;
+        this.protocol = b.incremental ? AdsProtocol.incremental() : AdsProtocol.stateOfTheWorld();
         this.clock = b.clock;
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = ownsScheduler
@@ -176,13 +182,9 @@ public final class XdsClient implements AutoCloseable {
         }
         streamsOpened++;
         heardOnStream = false;
-        resources.newStream();
-        ClientCall<DiscoveryRequest, DiscoveryResponse> c;
+        ClientCall<Message, Message> c;
         try {
-            c = channels.get()
-                    .newCall(
-                            AggregatedDiscoveryServiceGrpc.getStreamAggregatedResourcesMethod(),
-                            CallOptions.DEFAULT.withExecutor(callExecutor));
+            c = channels.get().newCall(protocol.method(), CallOptions.DEFAULT.withExecutor(callExecutor));
         } catch (RuntimeException e) {
             log.warn("xDS client {} could not open a stream", node.getId(), e);
             streamEnded(Status.UNAVAILABLE.withDescription("no channel").withCause(e));
@@ -191,28 +193,28 @@ public final class XdsClient implements AutoCloseable {
         call = c;
         c.start(new StreamListener(c), new Metadata());
         c.request(1);
-        send(resources.subscribeAll(node));
+        send(protocol.open(node));
         publishStatus();
     }
 
-    private void onResponse(DiscoveryResponse response) {
+    private void onResponse(Message response) {
         if (!heardOnStream) {
             heardOnStream = true;
             connected = true;
             lastStreamError = null;
         }
-        if (!ResourceSet.isKnownType(response.getTypeUrl())) {
-            log.warn("xDS client {} got unsupported type {}", node.getId(), response.getTypeUrl());
-            send(List.of(resources.rejectUnknown(response)));
+        List<Message> immediate = protocol.received(response);
+        if (!immediate.isEmpty()) {
+            log.warn("xDS client {} rejected a response it cannot use", node.getId());
+            send(immediate);
             publishStatus();
             return;
         }
-        resources.received(response);
-        Optional<String> complete = resources.completeVersion();
+        Optional<String> complete = protocol.completeVersion();
         if (complete.isPresent()) {
             String version = complete.get();
-            if (resources.isApplied(version)) {
-                send(resources.accept(version));
+            if (protocol.isApplied(version)) {
+                send(protocol.accept(version));
             } else {
                 apply(version);
             }
@@ -223,12 +225,12 @@ public final class XdsClient implements AutoCloseable {
     private void apply(String version) {
         String error = decodeAndApply(version);
         if (error == null) {
-            send(resources.accept(version));
+            send(protocol.accept(version));
             lastAck = new XdsClientStatus.Ack(version, clock.instant());
             log.info("xDS client {} applied version {}", node.getId(), version);
         } else {
             String detail = truncate(error);
-            send(resources.reject(detail));
+            send(protocol.reject(detail));
             lastNack = new XdsClientStatus.Nack(version, detail, clock.instant());
             log.warn("xDS client {} rejected version {}: {}", node.getId(), version, detail);
         }
@@ -238,7 +240,7 @@ public final class XdsClient implements AutoCloseable {
     private String decodeAndApply(String version) {
         ConfigSnapshot snapshot;
         try {
-            snapshot = EnvoyCodec.decode(XdsResources.fromAnyByTypeUrl(version, resources.resources()));
+            snapshot = EnvoyCodec.decode(XdsResources.fromAnyByTypeUrl(version, protocol.resources()));
         } catch (ConfigValidationException e) {
             return e.getMessage();
         } catch (RuntimeException | LinkageError | AssertionError e) {
@@ -269,7 +271,7 @@ public final class XdsClient implements AutoCloseable {
                 + " more characters)";
     }
 
-    private void send(List<DiscoveryRequest> requests) {
+    private void send(List<Message> requests) {
         if (call != null) {
             requests.forEach(call::sendMessage);
         }
@@ -338,15 +340,15 @@ public final class XdsClient implements AutoCloseable {
     }
 
     /** Receives one stream's events on the call executor and moves them into the synchronization context. */
-    private final class StreamListener extends ClientCall.Listener<DiscoveryResponse> {
-        private final ClientCall<DiscoveryRequest, DiscoveryResponse> stream;
+    private final class StreamListener extends ClientCall.Listener<Message> {
+        private final ClientCall<Message, Message> stream;
 
-        StreamListener(ClientCall<DiscoveryRequest, DiscoveryResponse> stream) {
+        StreamListener(ClientCall<Message, Message> stream) {
             this.stream = stream;
         }
 
         @Override
-        public void onMessage(DiscoveryResponse message) {
+        public void onMessage(Message message) {
             syncContext.execute(() -> {
                 if (call == stream) {
                     onResponse(message);
@@ -376,6 +378,7 @@ public final class XdsClient implements AutoCloseable {
         private Duration initialBackoff = Duration.ofMillis(100);
         private Duration maxBackoff = Duration.ofSeconds(30);
         private Random random = new Random();
+        private boolean incremental;
 
         private Builder(Supplier<? extends Channel> channels, String nodeId, ConfigListener listener) {
             this.channels = requireNonNull(channels, "channels");
@@ -407,6 +410,16 @@ public final class XdsClient implements AutoCloseable {
             }
             this.initialBackoff = initial;
             this.maxBackoff = max;
+            return this;
+        }
+
+        /**
+         * Whether to speak incremental (delta) ADS, {@code DeltaAggregatedResources}, instead of state-of-the-world;
+         * off by default. Incremental mode sends only what changed, which matters for large configs, and needs a
+         * control plane that serves it.
+         */
+        public Builder incremental(boolean incremental) {
+            this.incremental = incremental;
             return this;
         }
 

@@ -16,10 +16,12 @@ import java.util.Optional;
  * @param nodeId the {@code node.id} the client sent on its stream, empty if it sent none
  * @param streamId a number unique among this server's streams, to tell apart two streams of one node
  * @param connectedSince when the stream opened
+ * @param incremental whether the stream is incremental (delta) ADS rather than state-of-the-world
  * @param types the state per type URL the client subscribed to, in {@link
  *     dev.nantian.xds.codec.XdsResources#TYPE_URLS} order
  */
-public record ClientState(String nodeId, long streamId, Instant connectedSince, Map<String, TypeState> types) {
+public record ClientState(
+        String nodeId, long streamId, Instant connectedSince, boolean incremental, Map<String, TypeState> types) {
 
     public ClientState {
         requireNonNull(nodeId, "nodeId");
@@ -38,7 +40,8 @@ public record ClientState(String nodeId, long streamId, Instant connectedSince, 
      * @param typeUrl the type URL
      * @param wildcard whether the client asked for every resource of the type
      * @param resourceNames the names the client asked for, besides the wildcard
-     * @param lastSentVersion the version of the last response sent
+     * @param lastSentVersion the version of the last response sent (on incremental streams its {@code
+     *     system_version_info}: the version of the snapshot it came from)
      * @param lastAckedVersion the last version the client accepted
      * @param lastNack the last response the client rejected
      */

@@ -6,8 +6,12 @@ import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.xds.codec.EnvoyCodec;
 import dev.nantian.xds.codec.XdsResources;
 import dev.nantian.xds.server.internal.AdsStream;
+import dev.nantian.xds.server.internal.DeltaAdsStream;
 import dev.nantian.xds.server.internal.EncodedSnapshot;
+import dev.nantian.xds.server.internal.XdsStream;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.BindableService;
@@ -25,9 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The xDS control plane: serves {@link ConfigSnapshot}s to data planes over Envoy v3 state-of-the-world ADS
- * ({@code envoy.service.discovery.v3.AggregatedDiscoveryService}) and records, per connected client, which versions
- * it was sent, accepted and rejected.
+ * The xDS control plane: serves {@link ConfigSnapshot}s to data planes over Envoy v3 ADS ({@code
+ * envoy.service.discovery.v3.AggregatedDiscoveryService}), state-of-the-world and incremental, and records, per
+ * connected client, which versions it was sent, accepted and rejected.
  *
  * <p>It forces no transport: bind {@link #service()} on any gRPC server, with whatever TLS the app chooses.
  *
@@ -57,8 +61,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Empty {@code resource_names} are a wildcard for listeners and clusters (the legacy form) and mean "nothing"
  *       for the other types; {@code *} is a wildcard for any type; other names select resources by name (route
  *       configurations by name, cluster load assignments by cluster name, ...).
- *   <li>Incremental (delta) ADS is not served: such calls fail with {@code UNIMPLEMENTED}, and clients such as
- *       Envoy fall back to state-of-the-world only if configured for it.
+ *   <li>Incremental ADS ({@code DeltaAggregatedResources}) is served too, with per-resource versions, initial
+ *       resource versions on reconnect, removals and subscribe/unsubscribe; see {@link DeltaAdsStream} for the
+ *       rules. Both kinds of stream share the snapshots and the per-client views ({@link ClientState#incremental()}
+ *       tells them apart).
+ *   <li>Proxyless gRPC clients ({@code xds:///NAME} targets) subscribe to listener {@code NAME} by name: a named
+ *       listener that is not a socket listener of the snapshot is answered with the api listener {@link
+ *       EnvoyCodec#apiListener} derives for it, when some virtual host serves that name. Wildcard subscribers
+ *       (Envoy, our data plane) never see api listeners.
  * </ul>
  *
  * <p>Thread-safe. Setting a snapshot writes the affected responses on the calling thread before returning; gRPC
@@ -67,7 +77,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class XdsServer implements AutoCloseable {
     private final Clock clock;
     private final Map<String, EncodedSnapshot> byNode = new ConcurrentHashMap<>();
-    private final Map<Long, AdsStream> streams = new ConcurrentHashMap<>();
+    private final Map<Long, XdsStream> streams = new ConcurrentHashMap<>();
     private final AtomicLong streamIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final BindableService service = new AdsService();
@@ -159,7 +169,7 @@ public final class XdsServer implements AutoCloseable {
     }
 
     private void push(String nodeId) {
-        for (AdsStream s : streams.values()) {
+        for (XdsStream s : streams.values()) {
             if (s.nodeId().equals(nodeId)) {
                 s.snapshotChanged();
             }
@@ -167,7 +177,7 @@ public final class XdsServer implements AutoCloseable {
     }
 
     private void pushAll() {
-        streams.values().forEach(AdsStream::snapshotChanged);
+        streams.values().forEach(XdsStream::snapshotChanged);
     }
 
     /**
@@ -196,12 +206,32 @@ public final class XdsServer implements AutoCloseable {
                 // Without a handler gRPC throws from onNext once the client cancels.
                 call.setOnCancelHandler(stream::cancelled);
             }
+            register(stream);
+            return stream;
+        }
+
+        @Override
+        public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+                StreamObserver<DeltaDiscoveryResponse> responseObserver) {
+            DeltaAdsStream stream = new DeltaAdsStream(
+                    streamIds.incrementAndGet(),
+                    responseObserver,
+                    XdsServer.this::lookup,
+                    s -> streams.remove(s.id()),
+                    clock);
+            if (responseObserver instanceof ServerCallStreamObserver<DeltaDiscoveryResponse> call) {
+                call.setOnCancelHandler(stream::cancelled);
+            }
+            register(stream);
+            return stream;
+        }
+
+        private void register(XdsStream stream) {
             streams.put(stream.id(), stream);
             if (closed.get()) {
                 // close() may have run between the check and the put; closing twice is harmless.
                 stream.close(Status.UNAVAILABLE.withDescription("xDS server closed"));
             }
-            return stream;
         }
     }
 

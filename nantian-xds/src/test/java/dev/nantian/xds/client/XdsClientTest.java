@@ -21,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** An {@link XdsClient} against an {@link XdsServer} over in-process gRPC. */
+/**
+ * An {@link XdsClient} against an {@link XdsServer} over in-process gRPC, state-of-the-world; {@link
+ * XdsClientIncrementalTest} runs every test again over incremental ADS.
+ */
 class XdsClientTest {
     private static final String NODE = "proxy-1";
 
@@ -38,7 +41,23 @@ class XdsClientTest {
         grpc.serve(server);
         client = XdsClient.builder(grpc::channel, NODE, this::apply)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .incremental(incremental())
                 .build();
+    }
+
+    /** Whether the clients under test speak incremental ADS. */
+    boolean incremental() {
+        return false;
+    }
+
+    @Test
+    void theServerSeesTheProtocolTheClientSpeaks() {
+        server.setDefaultSnapshot(snapshot("v1", 8080));
+        client.start();
+        awaitAckedEverywhere("v1");
+
+        assertThat(server.clients()).singleElement().satisfies(c -> assertThat(c.incremental())
+                .isEqualTo(incremental()));
     }
 
     private void apply(ConfigSnapshot snapshot) {
@@ -222,8 +241,9 @@ class XdsClientTest {
         ConfigListener strict = s -> {
             throw new ConfigValidationException(List.of("route a: bad", "route b: worse"));
         };
-        try (XdsClient strictClient =
-                XdsClient.builder(grpc::channel, "strict", strict).build()) {
+        try (XdsClient strictClient = XdsClient.builder(grpc::channel, "strict", strict)
+                .incremental(incremental())
+                .build()) {
             server.setDefaultSnapshot(snapshot("v1", 8080));
             strictClient.start();
 

@@ -2,9 +2,11 @@ package dev.nantian.proxy.app;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.nantian.ai.AiGateway;
 import dev.nantian.core.admin.AdminRequest;
 import dev.nantian.core.admin.AdminResponse;
 import dev.nantian.core.admin.AdminServer;
+import dev.nantian.core.filter.FilterRegistry;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.proxy.NantianProxy;
 import dev.nantian.proxy.admin.ProxyAdmin;
@@ -26,6 +28,7 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -65,6 +68,10 @@ public final class DataPlane implements AutoCloseable {
     private final ProxyConfig config;
     private final PrometheusMeterRegistry registry;
     private final NantianProxy proxy;
+    private final AiGateway ai;
+    /** The snapshot being applied, whose Secrets the AI filters' API keys come from (xDS client thread). */
+    private volatile ConfigSnapshot applying;
+
     private final ScheduledExecutorService tlsReloader;
     private final ChannelTls channelTls;
     private final ManagedChannel channel;
@@ -96,13 +103,28 @@ public final class DataPlane implements AutoCloseable {
                 .maxInboundMessageSize(b.maxXdsMessageBytes);
         config.xdsTls().domainName().ifPresent(channelBuilder::overrideAuthority);
         this.channel = channelBuilder.build();
+        // AIService backends and TokenPolicy filters; API keys come from the Secrets of the snapshot being applied
+        // (kept in memory only), read while the proxy compiles it inside apply().
+        this.ai = AiGateway.builder()
+                .secrets(name -> {
+                    ConfigSnapshot s = applying;
+                    return s == null ? Optional.empty() : s.secret(name);
+                })
+                .meterRegistry(registry)
+                .build();
         try {
-            NantianProxy.Builder proxyBuilder =
-                    NantianProxy.builder().accessLog(config.access()).meterRegistry(registry);
+            NantianProxy.Builder proxyBuilder = NantianProxy.builder()
+                    .accessLog(config.access())
+                    .meterRegistry(registry)
+                    .filterRegistry(FilterRegistry.builder()
+                            .register(ai.tokenPolicyFilterFactory())
+                            .register(ai.aiServiceFilterFactory())
+                            .build());
             b.proxyCustomizer.accept(proxyBuilder);
             this.proxy = proxyBuilder.build();
         } catch (RuntimeException e) {
             // e.g. the access log file cannot be opened: release what exists so far
+            ai.close();
             channel.shutdownNow();
             tls.close();
             tlsReloader.shutdownNow();
@@ -110,6 +132,7 @@ public final class DataPlane implements AutoCloseable {
         }
         this.xds = XdsClient.builder(this::nextChannel, config.nodeId(), this::apply)
                 .backoff(b.initialBackoff, b.maxBackoff)
+                .incremental(config.xdsIncremental())
                 .build();
         Gauge.builder("nantian.proxy.xds.connected", xds, x -> x.status().connected() ? 1 : 0)
                 .description("1 while the ADS stream to the control plane is up")
@@ -188,6 +211,7 @@ public final class DataPlane implements AutoCloseable {
 
     /** The {@link dev.nantian.xds.client.ConfigListener}: runs on the xDS client's thread. */
     private void apply(ConfigSnapshot snapshot) throws Exception {
+        applying = snapshot;
         try {
             proxy.update(snapshot).toCompletableFuture().get(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -208,6 +232,7 @@ public final class DataPlane implements AutoCloseable {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("node_id", config.nodeId());
         out.put("server", config.xdsAddress());
+        out.put("protocol", config.xdsIncremental() ? "delta" : "sotw");
         out.put("connected", s.connected());
         out.put("stream_reconnects", s.streamReconnects());
         out.put("ready", s.ready());
@@ -253,6 +278,7 @@ public final class DataPlane implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         proxy.close();
+        ai.close();
         admin.close();
         channelTls.close();
         tlsReloader.shutdownNow();

@@ -15,6 +15,7 @@ import java.util.Map;
  * xds:
  *   address: "nantian-controller:18000"   # required: the control plane's xDS address
  *   nodeId: proxy-eu-1                    # required: the node id the control plane picks snapshots by
+ *   delta: false                          # incremental (delta) ADS instead of state-of-the-world
  * xdsTls:
  *   enabled: true
  *   caPath: /etc/nantian/tls/ca.crt
@@ -36,6 +37,7 @@ import java.util.Map;
  *
  * @param xdsAddress the control plane's {@code HOST:PORT}
  * @param nodeId this data plane's xDS node id
+ * @param xdsIncremental whether to speak incremental (delta) ADS ({@code xds.delta}); state-of-the-world by default
  * @param xdsTls TLS to the control plane
  * @param access the access log
  * @param adminAddr where the admin API listens
@@ -44,6 +46,7 @@ import java.util.Map;
 public record ProxyConfig(
         String xdsAddress,
         String nodeId,
+        boolean xdsIncremental,
         XdsTls xdsTls,
         AccessLogSettings access,
         InetSocketAddress adminAddr,
@@ -82,6 +85,7 @@ public record ProxyConfig(
         }
         String address = xds.target("address").orElse("");
         String nodeId = xds.string("nodeId").orElse("");
+        boolean incremental = xds.bool("delta", false);
         if (root.has("xds")) {
             if (!xds.has("address")) {
                 xds.error("address", "required, e.g. \"controller:18000\"");
@@ -103,6 +107,6 @@ public record ProxyConfig(
         AdminAuth auth = AdminAuth.from(root.child("adminAuth"));
         root.notSupportedYet("adminTLS", "");
         root.finish();
-        return new ProxyConfig(address, nodeId, tls, access, admin, auth);
+        return new ProxyConfig(address, nodeId, incremental, tls, access, admin, auth);
     }
 }

@@ -264,6 +264,52 @@ class DataPlaneIT {
     }
 
     @Test
+    void incrementalXdsServesPushesAndResyncsAfterAnOutage() throws Exception {
+        int port = freePort();
+        // its own snapshots: the data plane of setUp shares this control plane and must not bind the same port
+        xds.setSnapshot("delta-1", snapshot("d1", port));
+        ProxyConfig config =
+                ProxyConfig.parse("xds: {address: \"127.0.0.1:" + xdsPort + "\", nodeId: delta-1, delta: true}\n"
+                        + "access: {enabled: false}\n"
+                        + "adminAddr: \"127.0.0.1:0\"\n");
+        try (DataPlane delta = DataPlane.builder(config)
+                .xdsBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                .proxy(p -> p.eventLoopThreads(1))
+                .build()) {
+            delta.start();
+            await().atMost(15, TimeUnit.SECONDS).until(delta::ready);
+            assertThat(delta.configVersion()).isEqualTo("d1");
+            assertThat(xds.clients())
+                    .filteredOn(c -> c.nodeId().equals("delta-1"))
+                    .singleElement()
+                    .satisfies(c -> assertThat(c.incremental()).isTrue());
+            URI hello = URI.create("http://127.0.0.1:" + port + "/hello");
+            assertThat(http.send(HttpRequest.newBuilder(hello).build(), HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .isEqualTo(200);
+
+            for (int i = 2; i <= 10; i++) {
+                xds.setSnapshot("delta-1", snapshot("d" + i, port));
+                String version = "d" + i;
+                await().atMost(10, TimeUnit.SECONDS)
+                        .until(() -> delta.configVersion().equals(version));
+            }
+
+            stopControlPlane();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> !delta.xdsStatus().connected());
+            startControlPlane(xdsPort);
+            xds.setSnapshot("delta-1", snapshot("d11", port));
+            await().atMost(15, TimeUnit.SECONDS)
+                    .until(() -> delta.configVersion().equals("d11"));
+            assertThat(delta.xdsStatus().streamReconnects()).isPositive();
+            assertThat(delta.xdsStatus().lastNack()).isEmpty();
+            assertThat(http.send(HttpRequest.newBuilder(hello).build(), HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
     void adminConfigIsRedactedAndVersioned() throws Exception {
         serveFirstConfig();
 

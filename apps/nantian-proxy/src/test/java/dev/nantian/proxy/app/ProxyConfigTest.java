@@ -34,6 +34,7 @@ class ProxyConfigTest {
 
         assertThat(c.xdsAddress()).isEqualTo("127.0.0.1:18000");
         assertThat(c.nodeId()).isEqualTo("proxy-1");
+        assertThat(c.xdsIncremental()).isFalse();
         assertThat(c.xdsTls()).isEqualTo(XdsTls.DISABLED);
         assertThat(c.adminAddr().getPort()).isEqualTo(8082);
         assertThat(c.adminAddr().getAddress().isLoopbackAddress()).isTrue();
@@ -48,7 +49,7 @@ class ProxyConfigTest {
         Path[] client = ca.issue(dir, "proxy", "proxy-1");
         Path caFile = ca.writeCa(dir.resolve("ca.crt"));
 
-        ProxyConfig c = ProxyConfig.parse("xds: {address: \"controller.example:18000\", nodeId: eu-1}\n"
+        ProxyConfig c = ProxyConfig.parse("xds: {address: \"controller.example:18000\", nodeId: eu-1, delta: true}\n"
                 + "xdsTls: {enabled: true, caPath: " + caFile + ", certPath: " + client[0] + ", keyPath: " + client[1]
                 + ", domainName: controller.example}\n"
                 + "access: {enabled: true, mode: json, sampleRate: 1.0, path: " + dir.resolve("access.log") + "}\n"
@@ -68,6 +69,7 @@ class ProxyConfigTest {
         assertThat(c.adminAddr().getPort()).isEqualTo(9082);
         assertThat(c.adminAuth().bearerToken()).contains("s3cret");
         assertThat(c.adminAuth().toString()).doesNotContain("s3cret");
+        assertThat(c.xdsIncremental()).isTrue();
     }
 
     @Test

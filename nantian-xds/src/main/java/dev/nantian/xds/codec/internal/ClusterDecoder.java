@@ -108,7 +108,7 @@ public final class ClusterDecoder {
         for (int i = 0; i < cla.getEndpointsCount(); i++) {
             LocalityLbEndpoints l = cla.getEndpoints(i);
             String lw = where + ": endpoints[" + i + "]";
-            Protos.onlyFields(l, errors, lw, "locality", "lb_endpoints");
+            Protos.onlyFields(l, errors, lw, "locality", "lb_endpoints", "load_balancing_weight");
             Protos.onlyFields(l.getLocality(), errors, lw + ".locality", "zone");
             Optional<String> zone = l.getLocality().getZone().isEmpty()
                     ? Optional.empty()

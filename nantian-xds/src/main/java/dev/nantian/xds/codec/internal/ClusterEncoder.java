@@ -198,7 +198,16 @@ public final class ClusterEncoder {
                     LbEndpoint.newBuilder().setEndpoint(eb).setLoadBalancingWeight(UInt32Value.of(e.weight())));
         }
         ClusterLoadAssignment.Builder b = ClusterLoadAssignment.newBuilder().setClusterName(c.name());
-        byZone.values().forEach(b::addEndpoints);
+        for (LocalityLbEndpoints.Builder locality : byZone.values()) {
+            // Proxyless gRPC ignores localities without a weight; the sum of the endpoint weights keeps every
+            // endpoint's share what the IR says. Envoy uses locality weights only when told to, so it is unaffected.
+            long sum = 0;
+            for (LbEndpoint e : locality.getLbEndpointsList()) {
+                sum += e.getLoadBalancingWeight().getValue();
+            }
+            locality.setLoadBalancingWeight(UInt32Value.of((int) Math.min(sum, Integer.MAX_VALUE)));
+            b.addEndpoints(locality);
+        }
         return b.build();
     }
 }

@@ -41,6 +41,11 @@ public final class SnapshotDecoder {
         ListenerDecoder listeners =
                 new ListenerDecoder(routeConfigurations, new RouteDecoder(clusters, errors), errors);
         for (var l : r.listeners()) {
+            if (l.hasApiListener()) {
+                // a proxyless gRPC client's listener (EnvoyCodec#apiListener): it binds nothing, so a data plane
+                // has nothing to serve from it
+                continue;
+            }
             dev.nantian.core.model.Listener listener = listeners.decode(l);
             if (listener != null) {
                 b.addListener(listener);

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: requests arrive on gRPC's threads, pushes on the thread that sets a snapshot; both hold this
  * object's lock, which also serialises writes to the response observer as gRPC requires.
  */
-public final class AdsStream implements StreamObserver<DiscoveryRequest> {
+public final class AdsStream implements StreamObserver<DiscoveryRequest>, XdsStream {
     private static final Logger log = LoggerFactory.getLogger(AdsStream.class);
     private static final String WILDCARD = "*";
     /** The most of a client's error_detail kept: the client writes it, so it must not grow our memory at will. */
@@ -49,7 +49,7 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest> {
     private final long id;
     private final StreamObserver<DiscoveryResponse> responses;
     private final Function<String, EncodedSnapshot> snapshots;
-    private final Consumer<AdsStream> onDone;
+    private final Consumer<? super AdsStream> onDone;
     private final Clock clock;
     private final Instant connectedSince;
     private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
@@ -67,7 +67,7 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest> {
             long id,
             StreamObserver<DiscoveryResponse> responses,
             Function<String, EncodedSnapshot> snapshots,
-            Consumer<AdsStream> onDone,
+            Consumer<? super AdsStream> onDone,
             Clock clock) {
         this.id = id;
         this.responses = requireNonNull(responses, "responses");
@@ -77,10 +77,12 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest> {
         this.connectedSince = clock.instant();
     }
 
+    @Override
     public long id() {
         return id;
     }
 
+    @Override
     public synchronized String nodeId() {
         return nodeId;
     }
@@ -149,6 +151,7 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest> {
     }
 
     /** Sends every subscribed type whose served version changed, in warming order. */
+    @Override
     public synchronized void snapshotChanged() {
         if (done) {
             return;
@@ -202,11 +205,13 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest> {
     }
 
     /** The client cancelled the call or went away. */
+    @Override
     public void cancelled() {
         finish(null);
     }
 
     /** Ends the stream from the server side, telling the client {@code status}. */
+    @Override
     public void close(Status status) {
         finish(status);
     }
@@ -233,6 +238,7 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest> {
     }
 
     /** An immutable view of this stream. */
+    @Override
     public synchronized ClientState view() {
         Map<String, ClientState.TypeState> types = new LinkedHashMap<>();
         for (String typeUrl : XdsResources.TYPE_URLS) {
@@ -249,7 +255,7 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest> {
                                 Optional.ofNullable(sub.lastNack)));
             }
         }
-        return new ClientState(nodeId, id, connectedSince, types);
+        return new ClientState(nodeId, id, connectedSince, false, types);
     }
 
     /** One type URL's subscription on this stream. Guarded by the stream's lock. */

@@ -7,23 +7,35 @@ import com.google.protobuf.Message;
 import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.xds.codec.EnvoyCodec;
 import dev.nantian.xds.codec.XdsResources;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * A resource set packed once for the wire: per type URL, the {@link Any}s by resource name in the codec's order.
- * Every stream that serves it shares the same packed messages. Immutable.
+ * Every stream that serves it shares the same packed messages. Immutable in what it serves; it memoises what is
+ * derived on demand (proxyless gRPC's api listeners, per-resource versions for incremental xDS).
  */
 public final class EncodedSnapshot {
+    /** The most api listeners memoised: clients pick the names, so they must not grow our memory at will. */
+    private static final int MAX_API_LISTENERS = 10_000;
+    /** Bounds the version memo the same way: every encoded resource plus the api listeners above. */
+    private static final int MAX_MEMOISED_VERSIONS = 1_000_000;
+
     private final String version;
     private final Optional<ConfigSnapshot> snapshot;
     private final Map<String, Map<String, Any>> byType;
+    private final Map<String, Optional<Any>> apiListeners = new ConcurrentHashMap<>();
+    private final Map<Any, String> resourceVersions = Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     private EncodedSnapshot(String version, Optional<ConfigSnapshot> snapshot, XdsResources resources) {
         this.version = version;
@@ -69,10 +81,12 @@ public final class EncodedSnapshot {
 
     /**
      * The resources of {@code typeUrl} a subscription asks for: all of them for a wildcard, else those of {@code
-     * names} that exist, in the order of the set.
+     * names} that exist, in the order of the set. Named listeners that are no socket listener are proxyless gRPC
+     * {@linkplain EnvoyCodec#apiListener api listeners}, after the others in the order of {@code names}; a wildcard
+     * gets none of them.
      */
     public List<Any> select(String typeUrl, boolean wildcard, Set<String> names) {
-        Map<String, Any> resources = byType.getOrDefault(requireNonNull(typeUrl, "typeUrl"), Map.of());
+        Map<String, Any> resources = all(typeUrl);
         if (wildcard) {
             return List.copyOf(resources.values());
         }
@@ -82,6 +96,69 @@ public final class EncodedSnapshot {
                 out.add(any);
             }
         });
+        if (typeUrl.equals(XdsResources.LISTENER_TYPE_URL)) {
+            for (String name : names) {
+                if (!resources.containsKey(name)) {
+                    apiListener(name).ifPresent(out::add);
+                }
+            }
+        }
         return out;
+    }
+
+    /** Every resource of {@code typeUrl} a wildcard subscription gets, by name. */
+    public Map<String, Any> all(String typeUrl) {
+        return byType.getOrDefault(requireNonNull(typeUrl, "typeUrl"), Map.of());
+    }
+
+    /** The resource {@code name} of {@code typeUrl}, including api listeners derived on demand. */
+    public Optional<Any> resource(String typeUrl, String name) {
+        Any any = all(typeUrl).get(name);
+        if (any != null) {
+            return Optional.of(any);
+        }
+        return typeUrl.equals(XdsResources.LISTENER_TYPE_URL) ? apiListener(name) : Optional.empty();
+    }
+
+    private Optional<Any> apiListener(String name) {
+        if (snapshot.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Any> cached = apiListeners.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        Optional<Any> encoded = EnvoyCodec.apiListener(snapshot.get(), name).map(Any::pack);
+        if (apiListeners.size() < MAX_API_LISTENERS) {
+            apiListeners.putIfAbsent(name, encoded);
+        }
+        return encoded;
+    }
+
+    /**
+     * The version of one resource for incremental xDS: a digest of its wire form, so an unchanged resource keeps
+     * its version across snapshots and control-plane restarts, and a client's {@code initial_resource_versions}
+     * spare resending what it has.
+     */
+    public String resourceVersion(Any resource) {
+        String v = resourceVersions.get(resource);
+        if (v == null) {
+            MessageDigest sha = sha256();
+            sha.update(resource.getTypeUrlBytes().asReadOnlyByteBuffer());
+            sha.update(resource.getValue().asReadOnlyByteBuffer());
+            v = HexFormat.of().formatHex(sha.digest(), 0, 12);
+            if (resourceVersions.size() < MAX_MEMOISED_VERSIONS) {
+                resourceVersions.put(resource, v);
+            }
+        }
+        return v;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 }
