@@ -99,6 +99,7 @@ class LoadBalancingIT {
     private void serve(ConfigSnapshot snapshot) throws Exception {
         if (proxy == null) {
             proxy = NantianProxy.builder()
+                    .filterRegistry(new TestFilters().registry())
                     .eventLoopThreads(2)
                     .drainTimeout(Duration.ofSeconds(2))
                     .meterRegistry(registry)
@@ -482,6 +483,34 @@ class LoadBalancingIT {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> health(b) == EndpointHealth.HEALTHY);
         assertThat(spread(10)).containsEntry("b", 5);
+    }
+
+    @Test
+    void routesWithExtensionFiltersLeaseEndpointsAndFeedOutlierDetectionToo() throws Exception {
+        TestBackend a = backend("a");
+        TestBackend b = backend("b");
+        Cluster c = cluster(a, b)
+                .outlierDetection(new OutlierDetection(2, Duration.ofMinutes(1), 50))
+                .build();
+        if (port == 0) {
+            port = Fixtures.freePort();
+        }
+        serve(ConfigSnapshot.builder("v1")
+                .addListener(Fixtures.httpListener(
+                        "l", port, List.of(Fixtures.prefixTo("chained", "/", CLUSTER, TestFilters.ref("Tag", "t")))))
+                .addCluster(c)
+                .addExtension(TestFilters.config("Tag", "t", Map.of("value", "t")))
+                .build());
+        b.failNext(2, 503);
+
+        Map<String, Integer> statuses = new TreeMap<>();
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> r = get("/");
+            statuses.merge(backendOf(r) + ":" + r.statusCode(), 1, Integer::sum);
+        }
+        assertThat(statuses).isEqualTo(Map.of("a:200", 2, "b:503", 2));
+        await().atMost(Duration.ofSeconds(2)).until(() -> health(b) == EndpointHealth.EJECTED);
+        assertThat(spread(10)).isEqualTo(Map.of("a", 10));
     }
 
     @Test

@@ -143,6 +143,16 @@ public final class ClusterState {
         return null;
     }
 
+    /** The endpoint whose pool key is {@code key}, available or not; {@code null} when the cluster has none such. */
+    UpstreamHost host(EndpointKey key) {
+        for (UpstreamHost h : hosts) {
+            if (h.key().equals(key)) {
+                return h;
+            }
+        }
+        return null;
+    }
+
     /** Starts an attempt on {@code host}: counts it in flight when the policy needs that. */
     EndpointLease lease(UpstreamHost host) {
         if (!tracked) {

@@ -320,8 +320,8 @@ final class FilterHost implements ExchangeHost {
             return;
         }
         cluster = target;
-        EndpointKey endpoint = pick(target, c.selectedEndpoint());
-        if (endpoint == null) {
+        EndpointLease lease = lease(target, c.selectedEndpoint());
+        if (lease == null) {
             postFailure(
                     503,
                     new NantianException(
@@ -332,9 +332,9 @@ final class FilterHost implements ExchangeHost {
         // The route's retry policy counts the tries of each request the chain sends.
         attempts = 0;
         staleRetried = false;
-        Upstream a = newAttempt(target, endpoint);
+        Upstream a = newAttempt(target, lease);
         // The first attempt sends the head itself; replays and mirrors frame copies of it.
-        frame(request.headers(), endpoint.http2(), endOfStream, null);
+        frame(request.headers(), lease.endpoint().http2(), endOfStream, null);
         a.queue(request);
         if (endOfStream) {
             a.queue(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -343,7 +343,12 @@ final class FilterHost implements ExchangeHost {
         ctx.executor().execute(a::start);
     }
 
-    private static EndpointKey pick(ClusterState cluster, InetSocketAddress pinned) {
+    /**
+     * Picks and leases the endpoint of the next attempt: the one a filter pinned, else as the request's selection
+     * (session persistence, consistent hash) or the cluster's load balancer chooses; {@code null} when there is none.
+     * The lease counts the attempt in flight (least request) and feeds its outcome to outlier detection.
+     */
+    private EndpointLease lease(ClusterState cluster, InetSocketAddress pinned) {
         if (pinned != null) {
             for (EndpointKey k : cluster.endpoints()) {
                 if (k.port() == pinned.getPort()
@@ -351,19 +356,25 @@ final class FilterHost implements ExchangeHost {
                                 || (pinned.getAddress() != null
                                         && k.address()
                                                 .equals(pinned.getAddress().getHostAddress())))) {
-                    return k;
+                    UpstreamHost host = cluster.host(k);
+                    return host == null ? null : cluster.lease(host);
                 }
             }
             return null;
         }
-        return cluster.pick();
+        if (ex.selection != null) {
+            return ex.selection.lease(cluster);
+        }
+        UpstreamHost host = cluster.pickHost(HostPicker.NO_HASH);
+        return host == null ? null : cluster.lease(host);
     }
 
-    private Upstream newAttempt(ClusterState target, EndpointKey endpoint) {
+    private Upstream newAttempt(ClusterState target, EndpointLease lease) {
         attempts++;
+        EndpointKey endpoint = lease.endpoint();
         ex.record.upstream = endpoint;
-        Upstream a = new Upstream(
-                target, endpoint, ex.proxy.pools().pool(ctx.channel().eventLoop(), endpoint));
+        Upstream a =
+                new Upstream(target, lease, ex.proxy.pools().pool(ctx.channel().eventLoop(), endpoint));
         attempt = a;
         return a;
     }
@@ -659,14 +670,14 @@ final class FilterHost implements ExchangeHost {
 
     /** Sends the recorded request again, as a new attempt to {@code target}. */
     private void replay(ClusterState target) {
-        EndpointKey endpoint = target.pick();
-        if (endpoint == null) {
+        EndpointLease lease = lease(target, fx.context().selectedEndpoint());
+        if (lease == null) {
             ex.record.flags |= ResponseFlags.NO_HEALTHY_UPSTREAM;
             fx.onUpstreamFailure(503, new NantianException(NantianException.Category.UPSTREAM, "no endpoint"));
             return;
         }
-        Upstream a = newAttempt(target, endpoint);
-        a.queue(framed(sentHead, endpoint.http2(), sentHeadEos, sentBody));
+        Upstream a = newAttempt(target, lease);
+        a.queue(framed(sentHead, lease.endpoint().http2(), sentHeadEos, sentBody));
         if (!sentHeadEos) {
             LastHttpContent last =
                     new DefaultLastHttpContent(sentBody == null ? Unpooled.EMPTY_BUFFER : sentBody.retainedDuplicate());
@@ -777,6 +788,7 @@ final class FilterHost implements ExchangeHost {
     /** One try against one endpoint; stale events of an attempt that is no longer current are dropped. */
     private final class Upstream implements UpstreamListener {
         private final ClusterState target;
+        private final EndpointLease lease;
         private final EndpointKey endpoint;
         private final EndpointPool pool;
         private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
@@ -792,9 +804,10 @@ final class FilterHost implements ExchangeHost {
         private boolean abandoned;
         private ScheduledFuture<?> backendTimer;
 
-        Upstream(ClusterState target, EndpointKey endpoint, EndpointPool pool) {
+        Upstream(ClusterState target, EndpointLease lease, EndpointPool pool) {
             this.target = target;
-            this.endpoint = endpoint;
+            this.lease = lease;
+            this.endpoint = lease.endpoint();
             this.pool = pool;
         }
 
@@ -927,6 +940,7 @@ final class FilterHost implements ExchangeHost {
                     skipLast = !(msg instanceof LastHttpContent);
                     return;
                 }
+                lease.responded(code);
                 if (canRetry(code)) {
                     abandonAttempt();
                     scheduleRetry(target);
@@ -934,6 +948,9 @@ final class FilterHost implements ExchangeHost {
                 }
                 responseSeen = true;
                 HttpHeaders h = resp.headers();
+                if (ex.selection != null) {
+                    ex.selection.onResponseHeaders(h); // session and hash cookies for the client's next request
+                }
                 upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
                 HeaderOps.stripHopByHop(h, false);
                 HeaderOps.stripHttp2Extensions(h);
@@ -979,6 +996,7 @@ final class FilterHost implements ExchangeHost {
         /** The response ended: the connection goes back to the pool before the chain hears of the end. */
         private void complete() {
             responseComplete = true;
+            lease.release();
             cancelBackendTimer();
             Channel ch = channel;
             channel = null;
@@ -1030,6 +1048,9 @@ final class FilterHost implements ExchangeHost {
         }
 
         private void failed(boolean connectFailure, Throwable cause) {
+            if (connectFailure || !reused || responseSeen) {
+                lease.failed(); // a pooled connection the peer closed while idle is not the endpoint failing
+            }
             abandonAttempt();
             if (!responseSeen && canRetry(null)) {
                 scheduleRetry(target);
@@ -1051,6 +1072,7 @@ final class FilterHost implements ExchangeHost {
             if (!current() || responseComplete) {
                 return;
             }
+            lease.failed();
             abandonAttempt();
             if (!responseSeen && canRetry(504)) {
                 scheduleRetry(target);
@@ -1070,6 +1092,7 @@ final class FilterHost implements ExchangeHost {
         /** Stops this attempt: its connection's state is unknown, so it is closed (an HTTP/2 stream is reset). */
         void abandon() {
             abandoned = true;
+            lease.release();
             cancelBackendTimer();
             drop();
             Channel ch = channel;
