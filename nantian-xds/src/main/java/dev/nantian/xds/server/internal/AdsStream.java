@@ -1,22 +1,13 @@
 package dev.nantian.xds.server.internal;
 
-import static java.util.Objects.requireNonNull;
-
 import com.google.protobuf.Any;
 import dev.nantian.xds.codec.XdsResources;
-import dev.nantian.xds.server.ClientState;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -40,24 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: requests arrive on gRPC's threads, pushes on the thread that sets a snapshot; both hold this
  * object's lock, which also serialises writes to the response observer as gRPC requires.
  */
-public final class AdsStream implements StreamObserver<DiscoveryRequest>, XdsStream {
+public final class AdsStream extends AdsStreamBase<DiscoveryRequest, DiscoveryResponse, AdsStream.Subscription> {
     private static final Logger log = LoggerFactory.getLogger(AdsStream.class);
-    private static final String WILDCARD = "*";
-    /** The most of a client's error_detail kept: the client writes it, so it must not grow our memory at will. */
-    private static final int MAX_ERROR_DETAIL_CHARS = 16 * 1024;
-
-    private final long id;
-    private final StreamObserver<DiscoveryResponse> responses;
-    private final Function<String, EncodedSnapshot> snapshots;
-    private final Consumer<? super AdsStream> onDone;
-    private final Clock clock;
-    private final Instant connectedSince;
-    private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
-
-    private String nodeId = "";
-    private String lastLoggedNackVersion;
-    private long nonces;
-    private boolean done;
 
     /**
      * @param snapshots what to serve a node id, or {@code null} while there is nothing to serve it
@@ -67,24 +42,9 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest>, XdsStr
             long id,
             StreamObserver<DiscoveryResponse> responses,
             Function<String, EncodedSnapshot> snapshots,
-            Consumer<? super AdsStream> onDone,
+            Consumer<? super XdsStream> onDone,
             Clock clock) {
-        this.id = id;
-        this.responses = requireNonNull(responses, "responses");
-        this.snapshots = requireNonNull(snapshots, "snapshots");
-        this.onDone = requireNonNull(onDone, "onDone");
-        this.clock = requireNonNull(clock, "clock");
-        this.connectedSince = clock.instant();
-    }
-
-    @Override
-    public long id() {
-        return id;
-    }
-
-    @Override
-    public synchronized String nodeId() {
-        return nodeId;
+        super(log, "stream", false, id, responses, snapshots, onDone, clock);
     }
 
     @Override
@@ -109,13 +69,7 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest>, XdsStr
                 return; // stale: the client has not seen our latest response for this type yet
             }
             if (request.hasErrorDetail()) {
-                String detail = bounded(request.getErrorDetail().getMessage());
-                sub.lastNack = new ClientState.Nack(sub.lastSentVersion, detail, clock.instant());
-                // a client NACKs every type of a bad set with one message: log it once per version
-                if (!sub.lastSentVersion.equals(lastLoggedNackVersion)) {
-                    lastLoggedNackVersion = sub.lastSentVersion;
-                    log.warn("node {} rejected version {}: {}", nodeId, sub.lastSentVersion, detail);
-                }
+                recordNack(sub, sub.lastSentVersion, request.getErrorDetail().getMessage());
             } else {
                 sub.lastAckedVersion = request.getVersionInfo();
             }
@@ -136,10 +90,6 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest>, XdsStr
         } else {
             sendIfNewVersion(sub);
         }
-    }
-
-    private static String bounded(String detail) {
-        return detail.length() <= MAX_ERROR_DETAIL_CHARS ? detail : detail.substring(0, MAX_ERROR_DETAIL_CHARS) + "...";
     }
 
     /**
@@ -180,97 +130,21 @@ public final class AdsStream implements StreamObserver<DiscoveryRequest>, XdsStr
         String nonce = Long.toString(++nonces);
         sub.lastSentVersion = snapshot.version();
         sub.lastSentNonce = nonce;
-        try {
-            responses.onNext(DiscoveryResponse.newBuilder()
-                    .setVersionInfo(snapshot.version())
-                    .setTypeUrl(sub.typeUrl)
-                    .setNonce(nonce)
-                    .addAllResources(resources)
-                    .build());
-        } catch (RuntimeException e) {
-            // the call went away under us (cancelled); onCancelled/onError tidies up
-            log.debug("stream {} (node {}) could not be written", id, nodeId, e);
-        }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-        log.debug("stream {} (node {}) failed", id, nodeId(), t);
-        finish(null);
-    }
-
-    @Override
-    public void onCompleted() {
-        finish(Status.OK);
-    }
-
-    /** The client cancelled the call or went away. */
-    @Override
-    public void cancelled() {
-        finish(null);
-    }
-
-    /** Ends the stream from the server side, telling the client {@code status}. */
-    @Override
-    public void close(Status status) {
-        finish(status);
-    }
-
-    private void finish(Status status) {
-        synchronized (this) {
-            if (done) {
-                return;
-            }
-            done = true;
-            if (status != null) {
-                try {
-                    if (status.isOk()) {
-                        responses.onCompleted();
-                    } else {
-                        responses.onError(status.asRuntimeException());
-                    }
-                } catch (RuntimeException e) {
-                    log.debug("stream {} (node {}) could not be closed", id, nodeId, e);
-                }
-            }
-        }
-        onDone.accept(this);
-    }
-
-    /** An immutable view of this stream. */
-    @Override
-    public synchronized ClientState view() {
-        Map<String, ClientState.TypeState> types = new LinkedHashMap<>();
-        for (String typeUrl : XdsResources.TYPE_URLS) {
-            Subscription sub = subscriptions.get(typeUrl);
-            if (sub != null) {
-                types.put(
-                        typeUrl,
-                        new ClientState.TypeState(
-                                typeUrl,
-                                sub.wildcard,
-                                new ArrayList<>(sub.names),
-                                Optional.ofNullable(sub.lastSentVersion),
-                                Optional.ofNullable(sub.lastAckedVersion),
-                                Optional.ofNullable(sub.lastNack)));
-            }
-        }
-        return new ClientState(nodeId, id, connectedSince, false, types);
+        write(DiscoveryResponse.newBuilder()
+                .setVersionInfo(snapshot.version())
+                .setTypeUrl(sub.typeUrl)
+                .setNonce(nonce)
+                .addAllResources(resources)
+                .build());
     }
 
     /** One type URL's subscription on this stream. Guarded by the stream's lock. */
-    private static final class Subscription {
-        final String typeUrl;
+    static final class Subscription extends AdsStreamBase.Subscription {
         boolean subscribed;
-        boolean wildcard;
-        Set<String> names = Set.of();
-        String lastSentVersion;
         String lastSentNonce;
-        String lastAckedVersion;
-        ClientState.Nack lastNack;
 
         Subscription(String typeUrl) {
-            this.typeUrl = typeUrl;
+            super(typeUrl, Set.of());
         }
     }
 }

@@ -1,19 +1,15 @@
 package dev.nantian.xds.server.internal;
 
-import static java.util.Objects.requireNonNull;
-
 import com.google.protobuf.Any;
 import dev.nantian.xds.codec.XdsResources;
-import dev.nantian.xds.server.ClientState;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -56,27 +52,13 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: requests arrive on gRPC's threads, pushes on the thread that sets a snapshot; both hold this
  * object's lock, which also serialises writes to the response observer as gRPC requires.
  */
-public final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest>, XdsStream {
+public final class DeltaAdsStream
+        extends AdsStreamBase<DeltaDiscoveryRequest, DeltaDiscoveryResponse, DeltaAdsStream.Subscription> {
     private static final Logger log = LoggerFactory.getLogger(DeltaAdsStream.class);
-    private static final String WILDCARD = "*";
-    private static final int MAX_ERROR_DETAIL_CHARS = 16 * 1024;
     /** Responses awaiting an answer per type; a client that never answers must not grow this without bound. */
     private static final int MAX_IN_FLIGHT = 64;
     /** Stands for "the client holds no usable version": any real version differs from it. */
     private static final String NOT_HELD = "";
-
-    private final long id;
-    private final StreamObserver<DeltaDiscoveryResponse> responses;
-    private final Function<String, EncodedSnapshot> snapshots;
-    private final Consumer<? super DeltaAdsStream> onDone;
-    private final Clock clock;
-    private final Instant connectedSince;
-    private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
-
-    private String nodeId = "";
-    private String lastLoggedNackVersion;
-    private long nonces;
-    private boolean done;
 
     /**
      * @param snapshots what to serve a node id, or {@code null} while there is nothing to serve it
@@ -86,24 +68,9 @@ public final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryReques
             long id,
             StreamObserver<DeltaDiscoveryResponse> responses,
             Function<String, EncodedSnapshot> snapshots,
-            Consumer<? super DeltaAdsStream> onDone,
+            Consumer<? super XdsStream> onDone,
             Clock clock) {
-        this.id = id;
-        this.responses = requireNonNull(responses, "responses");
-        this.snapshots = requireNonNull(snapshots, "snapshots");
-        this.onDone = requireNonNull(onDone, "onDone");
-        this.clock = requireNonNull(clock, "clock");
-        this.connectedSince = clock.instant();
-    }
-
-    @Override
-    public long id() {
-        return id;
-    }
-
-    @Override
-    public synchronized String nodeId() {
-        return nodeId;
+        super(log, "delta stream", true, id, responses, snapshots, onDone, clock);
     }
 
     @Override
@@ -133,14 +100,9 @@ public final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryReques
             if (answered == null) {
                 log.debug("delta stream {} (node {}): stale nonce {} for {}", id, nodeId, nonce, typeUrl);
             } else if (request.hasErrorDetail()) {
-                String detail = bounded(request.getErrorDetail().getMessage());
-                sub.lastNack = new ClientState.Nack(answered.systemVersion, detail, clock.instant());
+                recordNack(sub, answered.systemVersion, request.getErrorDetail().getMessage());
                 // the client did not take them: send them again with the next change (not now: same content)
                 answered.names.forEach(n -> sub.held.replace(n, NOT_HELD));
-                if (!answered.systemVersion.equals(lastLoggedNackVersion)) {
-                    lastLoggedNackVersion = answered.systemVersion;
-                    log.warn("node {} rejected version {}: {}", nodeId, answered.systemVersion, detail);
-                }
             } else {
                 sub.lastAckedVersion = answered.systemVersion;
             }
@@ -169,10 +131,6 @@ public final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryReques
         if (changed) {
             send(sub, first);
         }
-    }
-
-    private static String bounded(String detail) {
-        return detail.length() <= MAX_ERROR_DETAIL_CHARS ? detail : detail.substring(0, MAX_ERROR_DETAIL_CHARS) + "...";
     }
 
     @Override
@@ -251,95 +209,23 @@ public final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryReques
             oldest.remove();
         }
         sub.inFlight.put(nonce, new Sent(snapshot.version(), sentNames));
-        try {
-            responses.onNext(r.build());
-        } catch (RuntimeException e) {
-            log.debug("delta stream {} (node {}) could not be written", id, nodeId, e);
-        }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-        log.debug("delta stream {} (node {}) failed", id, nodeId(), t);
-        finish(null);
-    }
-
-    @Override
-    public void onCompleted() {
-        finish(Status.OK);
-    }
-
-    @Override
-    public void cancelled() {
-        finish(null);
-    }
-
-    @Override
-    public void close(Status status) {
-        finish(status);
-    }
-
-    private void finish(Status status) {
-        synchronized (this) {
-            if (done) {
-                return;
-            }
-            done = true;
-            if (status != null) {
-                try {
-                    if (status.isOk()) {
-                        responses.onCompleted();
-                    } else {
-                        responses.onError(status.asRuntimeException());
-                    }
-                } catch (RuntimeException e) {
-                    log.debug("delta stream {} (node {}) could not be closed", id, nodeId, e);
-                }
-            }
-        }
-        onDone.accept(this);
-    }
-
-    @Override
-    public synchronized ClientState view() {
-        Map<String, ClientState.TypeState> types = new LinkedHashMap<>();
-        for (String typeUrl : XdsResources.TYPE_URLS) {
-            Subscription sub = subscriptions.get(typeUrl);
-            if (sub != null) {
-                types.put(
-                        typeUrl,
-                        new ClientState.TypeState(
-                                typeUrl,
-                                sub.wildcard,
-                                new ArrayList<>(sub.names),
-                                Optional.ofNullable(sub.lastSentVersion),
-                                Optional.ofNullable(sub.lastAckedVersion),
-                                Optional.ofNullable(sub.lastNack)));
-            }
-        }
-        return new ClientState(nodeId, id, connectedSince, true, types);
+        write(r.build());
     }
 
     /** What one response carried, until the client answers it. */
     private record Sent(String systemVersion, List<String> names) {}
 
     /** One type URL's subscription on this stream. Guarded by the stream's lock. */
-    private static final class Subscription {
-        final String typeUrl;
-        boolean wildcard;
-        final Set<String> names = new LinkedHashSet<>();
+    static final class Subscription extends AdsStreamBase.Subscription {
         /** Resource name to the version the client holds (or was sent); {@link #NOT_HELD} after a NACK. */
         final Map<String, String> held = new HashMap<>();
         /** Named resources the client was told do not exist. */
-        final Set<String> toldAbsent = new java.util.HashSet<>();
+        final Set<String> toldAbsent = new HashSet<>();
 
         final Map<String, Sent> inFlight = new LinkedHashMap<>();
-        String lastSentVersion;
-        String lastAckedVersion;
-        ClientState.Nack lastNack;
 
         Subscription(String typeUrl) {
-            this.typeUrl = typeUrl;
+            super(typeUrl, new LinkedHashSet<>());
         }
     }
 }
