@@ -66,6 +66,11 @@ final class AiServiceFilter implements HttpFilter {
 
     /** Generated text kept for a fallback estimate; beyond this, characters count as a quarter token each. */
     private static final int MAX_ESTIMATE_CHARS = 256 * 1024;
+    /**
+     * The most of a request body this filter collects (413 beyond): prompts with images or long documents easily
+     * exceed a proxy's usual buffer limit (1 MiB), and providers accept tens of MiB (OpenAI: 20 MiB of images).
+     */
+    static final int MAX_REQUEST_BYTES = 32 << 20;
 
     private static final String CHAT = "chat";
     private static final String EMBEDDINGS = "embeddings";
@@ -129,7 +134,7 @@ final class AiServiceFilter implements HttpFilter {
                 return error(405, "use POST for " + path, "invalid_request_error");
             }
             operation = path.endsWith("/embeddings") ? EMBEDDINGS : CHAT;
-            return FilterAction.bufferBody();
+            return FilterAction.bufferBody(MAX_REQUEST_BYTES);
         }
         return error(404, "unknown endpoint " + head.method() + " " + path, "invalid_request_error");
     }

@@ -72,7 +72,9 @@ final class TokenPolicyFilter implements HttpFilter {
             return FilterAction.proceed();
         }
         embeddings = path.endsWith("/embeddings");
-        return embeddings || path.endsWith("/chat/completions") ? FilterAction.bufferBody() : FilterAction.proceed();
+        return embeddings || path.endsWith("/chat/completions")
+                ? FilterAction.bufferBody(AiServiceFilter.MAX_REQUEST_BYTES)
+                : FilterAction.proceed();
     }
 
     @Override

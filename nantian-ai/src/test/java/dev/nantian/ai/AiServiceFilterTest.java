@@ -118,6 +118,28 @@ class AiServiceFilterTest {
     }
 
     @Test
+    void acceptsPromptsLargerThanTheChainsDefaultBufferUpToItsOwnLimit() {
+        AtomicReference<UpstreamRequest> seen = new AtomicReference<>();
+        String big = "x".repeat(3 << 20); // 3 MiB: over the 1 MiB chain default, under the AI limit
+        String request = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + big + "\"}]}";
+        ExchangeResult ok = run(
+                chain(Map.of()),
+                r -> {
+                    seen.set(r);
+                    return FakeResponse.builder(200)
+                            .header("content-type", "application/json")
+                            .chunk("{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\","
+                                    + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                                    + "\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
+                                    + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}")
+                            .build();
+                },
+                request);
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(seen.get().bodyUtf8()).contains(big);
+    }
+
+    @Test
     void streamsAnthropicAsOpenAiChunksAndRecordsUsage() {
         String sse = dev.nantian.ai.provider.AnthropicCodecTestAccess.recordedStream();
         AtomicReference<TokenUsage> usage = new AtomicReference<>();
