@@ -43,6 +43,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -526,7 +527,10 @@ class GatewayTranslatorTest {
                 .filter(e -> e.name().equals("chat"))
                 .findFirst()
                 .orElseThrow();
-        assertThat(service.spec()).containsKey("providers").containsEntry("fallback", List.of("claude", "local"));
+        assertThat(service.spec())
+                .containsKey("providers")
+                .containsEntry("fallback", List.of("claude", "local"))
+                .containsEntry("pii", Map.of("request", "mask", "response", "block"));
     }
 
     @Test

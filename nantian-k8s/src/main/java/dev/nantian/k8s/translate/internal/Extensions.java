@@ -217,9 +217,6 @@ final class Extensions {
                     c.problem("pii." + key, "must be off, mask, hash or block, not '" + mode + "'");
                 }
             }
-            if ("block".equals(pii.get("response"))) {
-                c.problem("pii.response", "block is only supported for requests");
-            }
             for (String d : c.strings(pii, "pii", "detectors")) {
                 if (!PII_DETECTORS.contains(d)) {
                     c.problem("pii.detectors", "unknown detector '" + d + "' (known: " + PII_DETECTORS + ")");

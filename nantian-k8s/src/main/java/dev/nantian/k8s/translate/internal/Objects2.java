@@ -1,8 +1,6 @@
 package dev.nantian.k8s.translate.internal;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 
@@ -22,18 +20,6 @@ final class Objects2 {
     static long generation(HasMetadata o) {
         Long g = o.getMetadata().getGeneration();
         return g == null ? 0L : g;
-    }
-
-    static Instant created(HasMetadata o) {
-        String t = o.getMetadata().getCreationTimestamp();
-        if (t == null) {
-            return Instant.EPOCH;
-        }
-        try {
-            return Instant.parse(t);
-        } catch (DateTimeParseException e) {
-            return Instant.EPOCH;
-        }
     }
 
     /** An API group; {@code null} and {@code core} mean the core group, written as the empty string. */

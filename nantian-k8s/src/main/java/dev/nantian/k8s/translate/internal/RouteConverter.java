@@ -76,8 +76,10 @@ final class RouteConverter {
 
     private final Backends backends;
     private final Extensions extensions;
+    private final CreationTimes created;
 
-    RouteConverter(Backends backends, Extensions extensions) {
+    RouteConverter(Backends backends, Extensions extensions, CreationTimes created) {
+        this.created = created;
         this.backends = backends;
         this.extensions = extensions;
     }
@@ -326,7 +328,7 @@ final class RouteConverter {
         return view;
     }
 
-    private static RouteMeta meta(RouteView view) {
+    private RouteMeta meta(RouteView view) {
         Map<String, String> annotations = new TreeMap<>();
         Objects2.map(view.object.getMetadata().getAnnotations()).forEach((k, v) -> {
             if (k.startsWith(ANNOTATION_PREFIX)) {
@@ -334,14 +336,7 @@ final class RouteConverter {
             }
         });
         return new RouteMeta(
-                view.kind,
-                view.namespace,
-                view.name,
-                Objects2.created(view.object),
-                0,
-                Optional.empty(),
-                0,
-                annotations);
+                view.kind, view.namespace, view.name, created.of(view.object), 0, Optional.empty(), 0, annotations);
     }
 
     private static void addEntry(

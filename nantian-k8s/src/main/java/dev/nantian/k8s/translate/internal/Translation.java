@@ -49,14 +49,10 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRouteStatusBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.UDPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.UDPRouteStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.UDPRouteStatusBuilder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,10 +65,6 @@ import java.util.function.UnaryOperator;
  * of different inputs never share anything.
  */
 public final class Translation {
-    private static final Comparator<HasMetadata> PRECEDENCE = Comparator.comparing(Objects2::created)
-            .thenComparing(Objects2::ns)
-            .thenComparing(o -> o.getMetadata().getName());
-
     private final ResourceSet in;
     private final String controllerName;
     private final AddressAllocator allocator;
@@ -86,6 +78,7 @@ public final class Translation {
     private final GatewayResolver gatewayResolver;
     private final RouteConverter routeConverter;
     private final List<String> errors = new ArrayList<>();
+    private final CreationTimes created = new CreationTimes();
 
     /** Gateways of our classes, by {@code namespace/name}, in precedence order. */
     private final Map<String, GatewayState> gateways = new LinkedHashMap<>();
@@ -104,17 +97,17 @@ public final class Translation {
         this.index = new Index(in);
         this.caBundles = new CaBundles(index);
         List<BackendTLSPolicy> policyList = new ArrayList<>(in.backendTlsPolicies());
-        policyList.sort(PRECEDENCE);
+        policyList.sort(created.precedence);
         this.policies = new BackendTlsPolicies(policyList, caBundles);
         this.extensions = new Extensions(in, index);
         List<BackendLBPolicy> lbPolicyList = new ArrayList<>(in.backendLbPolicies());
-        lbPolicyList.sort(PRECEDENCE);
+        lbPolicyList.sort(created.precedence);
         List<GatewayBackendLBPolicy> gatewayLbPolicyList = new ArrayList<>(in.gatewayBackendLbPolicies());
-        gatewayLbPolicyList.sort(PRECEDENCE);
+        gatewayLbPolicyList.sort(created.precedence);
         this.lbPolicies = new BackendLbPolicies(lbPolicyList, gatewayLbPolicyList, index);
         this.backends = new Backends(index, policies, extensions, lbPolicies);
         this.gatewayResolver = new GatewayResolver(index, caBundles);
-        this.routeConverter = new RouteConverter(backends, extensions);
+        this.routeConverter = new RouteConverter(backends, extensions, created);
     }
 
     /** Translates {@code in}; never throws for bad input, which is reported in statuses and errors instead. */
@@ -275,9 +268,9 @@ public final class Translation {
                 extensionStatuses);
     }
 
-    private static <T extends HasMetadata> List<T> sorted(List<T> objects) {
+    private <T extends HasMetadata> List<T> sorted(List<T> objects) {
         List<T> list = new ArrayList<>(objects);
-        list.sort(PRECEDENCE);
+        list.sort(created.precedence);
         return list;
     }
 
@@ -633,36 +626,17 @@ public final class Translation {
         }
     }
 
-    /** A content hash: equal inputs give equal versions, so an unchanged config is recognised as such. */
-    private static String hash(
+    /**
+     * A content hash: equal inputs give equal versions, so an unchanged config is recognised as such, and any change
+     * to what the data plane is given (every component of every record, secrets included) gives a new one.
+     */
+    static String hash(
             List<Listener> listeners, List<Cluster> clusters, List<Secret> secrets, List<ExtensionConfig> configs) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            listeners.forEach(l -> update(digest, l.toString()));
-            clusters.forEach(c -> update(digest, c.toString()));
-            for (Secret s : secrets) {
-                update(digest, s.name());
-                if (s instanceof Secret.TlsKeyPair p) {
-                    update(digest, p.certificateChainPem());
-                    update(digest, p.privateKeyPem());
-                } else if (s instanceof Secret.CaBundle ca) {
-                    update(digest, ca.pem());
-                } else if (s instanceof Secret.Generic g) {
-                    new TreeMap<>(g.data()).forEach((k, v) -> {
-                        update(digest, k);
-                        update(digest, v);
-                    });
-                }
-            }
-            configs.forEach(c -> update(digest, c.toString()));
-            return HexFormat.of().formatHex(digest.digest(), 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JDK", e);
-        }
-    }
-
-    private static void update(MessageDigest digest, String text) {
-        digest.update(text.getBytes(StandardCharsets.UTF_8));
-        digest.update((byte) 0);
+        return new ContentHash()
+                .add(listeners)
+                .add(clusters)
+                .add(secrets)
+                .add(configs)
+                .finish();
     }
 }
