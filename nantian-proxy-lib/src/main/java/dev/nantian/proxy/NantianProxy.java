@@ -332,7 +332,11 @@ public final class NantianProxy implements AutoCloseable {
             return this;
         }
 
-        /** How long a client may take to send a request head (default 10 s); 408 when it had started. */
+        /**
+         * How long a client may take to send an HTTP/1.1 request head (default 10 s), timed from its first byte (from
+         * accept for a connection's first request); 408 when it had started, else the connection just closes. An
+         * idle keep-alive connection between requests is governed by {@link #idleTimeout} instead.
+         */
         public Builder headerReadTimeout(Duration timeout) {
             this.headerReadTimeout = nonNegative(timeout, "headerReadTimeout");
             return this;

@@ -5,6 +5,7 @@ import static dev.nantian.proxy.Fixtures.forward;
 import static dev.nantian.proxy.Fixtures.prefix;
 import static dev.nantian.proxy.Fixtures.prefixTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import dev.nantian.core.model.Backend;
@@ -479,6 +480,50 @@ class ProxyIT {
     }
 
     @Test
+    void idleKeepAliveConnectionOutlivesTheHeaderReadTimeout() throws Exception {
+        // headerReadTimeout is 500 ms here and idleTimeout the default 60 s: between requests only the latter counts.
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write("GET /echo/first HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").contains("a GET /echo/first");
+            await().during(Duration.ofMillis(1500))
+                    .atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> isOpen(s));
+            out.write("GET /echo/second HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").contains("a GET /echo/second");
+        }
+    }
+
+    @Test
+    void partialHeadAfterAnIdleKeepAliveGets408() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write("GET /echo/first HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200");
+            // Idle for longer than the header-read timeout, then a slowloris head that never ends.
+            await().during(Duration.ofMillis(800))
+                    .atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> isOpen(s));
+            out.write("GET /echo/slow HTTP/1.1\r\nHost: a\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            long start = System.nanoTime();
+            assertThat(readToEnd(in)).startsWith("HTTP/1.1 408");
+            // Timed from the head's first byte, not from the previous response.
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        }
+        assertThat(a.requests).noneMatch(seen -> seen.uri().startsWith("/echo/slow"));
+    }
+
+    @Test
     void oversizedBodyGets413() throws Exception {
         HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/echo"))
                 .POST(HttpRequest.BodyPublishers.ofString("x".repeat(5000)))
@@ -506,6 +551,56 @@ class ProxyIT {
         assertThat(h).containsEntry("x-kept", "1").containsEntry("te", "trailers");
         assertThat(h).doesNotContainKeys("x-private", "keep-alive");
         assertThat(h.get("connection")).isNotEqualTo("close, x-private");
+    }
+
+    /** True while the peer has neither closed the connection nor sent anything. */
+    private static boolean isOpen(Socket s) throws IOException {
+        int timeout = s.getSoTimeout();
+        s.setSoTimeout(20);
+        try {
+            if (s.getInputStream().read() >= 0) {
+                fail("unexpected bytes from the proxy");
+            }
+            return false;
+        } catch (java.net.SocketTimeoutException e) {
+            return true;
+        } catch (java.net.SocketException e) {
+            return false;
+        } finally {
+            s.setSoTimeout(timeout);
+        }
+    }
+
+    /** Reads one response with a Content-Length body, leaving the connection open. */
+    private static String readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("closed after " + head.toString(StandardCharsets.ISO_8859_1));
+            }
+            head.write(b);
+        }
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        int length = 0;
+        for (String line : text.split("\r\n")) {
+            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return text + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+    }
+
+    private static String readToEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try {
+            in.transferTo(buf);
+        } catch (java.net.SocketException e) {
+            if (buf.size() == 0) {
+                throw e;
+            }
+        }
+        return buf.toString(StandardCharsets.ISO_8859_1);
     }
 
     /** Writes raw bytes and reads until the proxy closes the connection, which it must do in every case here. */

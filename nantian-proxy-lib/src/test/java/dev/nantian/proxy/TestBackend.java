@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -94,8 +95,10 @@ final class TestBackend implements AutoCloseable {
                                         }
                                     }));
                         } else {
+                            // Headers as large as the proxy accepts: past Netty's default 8 KiB the decoder would
+                            // drop every later request on the pooled connection, hanging whichever test reuses it.
                             ch.pipeline()
-                                    .addLast(new HttpServerCodec())
+                                    .addLast(new HttpServerCodec(new HttpDecoderConfig().setMaxHeaderSize(65536)))
                                     .addLast(new HttpObjectAggregator(1 << 20))
                                     .addLast(new WebSocketServerProtocolHandler("/ws"))
                                     .addLast(new WsEcho())

@@ -42,7 +42,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private boolean bytesSinceLastRequest;
     private boolean wantMessage;
+    /**
+     * When the head now being read started ({@link System#nanoTime}), or 0 while no head is being read. The
+     * header-read timeout runs from here until the head is complete; between requests a keep-alive connection is
+     * governed by the idle timeout alone.
+     */
+    private long headStartNanos;
+    /** Checks {@link #headStartNanos}; left pending across requests instead of being re-armed for each one. */
     private ScheduledFuture<?> headerTimer;
+
     private ConnectionInfo connectionInfo;
 
     DownstreamHandler(ProxyContext proxy, Binding binding, boolean h2) {
@@ -104,7 +112,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        armHeaderTimer();
+        // The first request's head is timed from accept, so a client that connects and says nothing is closed.
+        headStarted();
         read();
         ctx.fireChannelActive();
     }
@@ -113,7 +122,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         wantMessage = false;
         if (msg instanceof HttpRequest req) {
-            cancelHeaderTimer();
+            headStartNanos = 0; // the head is complete; a pending timer finds nothing to time and lapses
             bytesSinceLastRequest = false;
             if (exchange != null) {
                 // Cannot happen while reads follow responses; if it does, the connection state is unknown.
@@ -154,7 +163,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        armHeaderTimer();
+        // No header timer here: an idle keep-alive connection waits for idleTimeout, and the next head's timer
+        // starts with its first byte (bytesReceived).
         read();
     }
 
@@ -189,9 +199,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         return draining;
     }
 
+    /**
+     * Bytes arrived from the client (HTTP/1.1 only). Between exchanges they are the start of the next request head,
+     * which starts its header-read timeout. Bytes of a pipelined head that arrive during an exchange do not: if
+     * such a head never completes, the idle timeout closes the connection.
+     */
     void bytesReceived() {
         if (exchange == null) {
             bytesSinceLastRequest = true;
+            if (headStartNanos == 0) {
+                headStarted();
+            }
         }
     }
 
@@ -235,30 +253,55 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private void armHeaderTimer() {
+    /**
+     * Starts timing a request head. Under load this runs for every request, so it only records the time; a timer
+     * is scheduled only when none is pending, and a pending one reschedules itself for the head being read when it
+     * fires (or lapses when none is), which costs one timer per connection per timeout, not one per request.
+     */
+    private void headStarted() {
         if (h2 || proxy.settings().headerReadTimeout().isZero()) {
             return;
         }
-        cancelHeaderTimer();
-        headerTimer = ctx.executor()
-                .schedule(
-                        this::onHeaderTimeout,
-                        proxy.settings().headerReadTimeout().toNanos(),
-                        TimeUnit.NANOSECONDS);
+        headStartNanos = nanoTimeNonZero();
+        if (headerTimer == null) {
+            scheduleHeaderTimer(proxy.settings().headerReadTimeout().toNanos());
+        }
+    }
+
+    private void scheduleHeaderTimer(long delayNanos) {
+        headerTimer = ctx.executor().schedule(this::onHeaderTimer, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static long nanoTimeNonZero() {
+        long now = System.nanoTime();
+        return now == 0 ? 1 : now;
     }
 
     private void cancelHeaderTimer() {
+        headStartNanos = 0;
         if (headerTimer != null) {
             headerTimer.cancel(false);
             headerTimer = null;
         }
     }
 
-    private void onHeaderTimeout() {
+    private void onHeaderTimer() {
         headerTimer = null;
-        if (exchange != null || !ctx.channel().isActive()) {
+        long start = headStartNanos;
+        if (start == 0 || exchange != null || !ctx.channel().isActive()) {
             return;
         }
+        long left = proxy.settings().headerReadTimeout().toNanos() - (System.nanoTime() - start);
+        if (left > 0) {
+            // The head being read started after this timer was scheduled: time it from its own start.
+            scheduleHeaderTimer(left);
+            return;
+        }
+        onHeaderTimeout();
+    }
+
+    private void onHeaderTimeout() {
+        headStartNanos = 0;
         if (!bytesSinceLastRequest) {
             ctx.close();
             return;

@@ -94,6 +94,9 @@ final class Exchange {
     CompiledRoute.Target target;
     UpstreamSelection selection;
     private HttpRequest upstreamHead;
+    /** True once an attempt took {@link #upstreamHead} itself; later attempts and mirrors get copies. */
+    private boolean upstreamHeadUsed;
+
     private boolean webSocket;
     private boolean buffering;
     boolean requestHasBody;
@@ -172,10 +175,18 @@ final class Exchange {
             return;
         }
         if (full != null) {
-            // Pass the body on as plain content: the request object itself would be encoded as a second head.
-            LastHttpContent last = new DefaultLastHttpContent(full.content().retain());
-            if (full instanceof LastHttpContent withTrailers) {
-                last.trailingHeaders().set(withTrailers.trailingHeaders());
+            // Pass the body on as plain content: the request object itself would be encoded as a second head. A
+            // bodiless one (an HTTP/2 GET) ends with the shared empty content, which allocates no trailer headers.
+            LastHttpContent trailed = full instanceof LastHttpContent l ? l : null;
+            LastHttpContent last;
+            if (!full.content().isReadable()
+                    && (trailed == null || trailed.trailingHeaders().isEmpty())) {
+                last = LastHttpContent.EMPTY_LAST_CONTENT;
+            } else {
+                last = new DefaultLastHttpContent(full.content().retain());
+                if (trailed != null) {
+                    last.trailingHeaders().set(trailed.trailingHeaders());
+                }
             }
             full.release();
             onRequestContent(last);
@@ -548,9 +559,16 @@ final class Exchange {
         }
     }
 
-    /** A fresh copy of the upstream head, framed for how the body will be sent on this attempt. */
+    /**
+     * The upstream head framed for how the body will be sent on this attempt: the first attempt of a streamed
+     * request (nearly every request) takes {@link #upstreamHead} itself, which saves copying every header; retries
+     * and mirrors get fresh copies. The framing below only ever sets what the same attempt kind sets again, and
+     * encoders do not modify a head they write, so a later copy starts from the same headers.
+     */
     private HttpRequest attemptHead(boolean h2Upstream) {
-        HttpHeaders h = upstreamHead.headers().copy();
+        boolean reuse = !buffering && !upstreamHeadUsed;
+        upstreamHeadUsed = true;
+        HttpHeaders h = reuse ? upstreamHead.headers() : upstreamHead.headers().copy();
         if (buffering) {
             int n = body.readableBytes();
             if (trailers != null && !h2Upstream) {
@@ -564,7 +582,9 @@ final class Exchange {
         } else if (declaredLength < 0 && requestHasBody && !h2Upstream && !webSocket) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(), upstreamHead.uri(), h);
+        return reuse
+                ? upstreamHead
+                : new DefaultHttpRequest(HttpVersion.HTTP_1_1, upstreamHead.method(), upstreamHead.uri(), h);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -858,7 +878,8 @@ final class Exchange {
                     return;
                 }
                 lease.responded(code);
-                if (canRetry(code)) {
+                // The retry check first: canRetry boxes the status, on every response otherwise.
+                if (route.route().retry().isPresent() && canRetry(code)) {
                     ReferenceCountUtil.release(msg);
                     abandon();
                     attempt = null;

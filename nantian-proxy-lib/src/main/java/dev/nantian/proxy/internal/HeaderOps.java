@@ -5,6 +5,7 @@ import dev.nantian.core.model.HttpHeader;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -27,7 +28,18 @@ public final class HeaderOps {
     public static void stripHopByHop(HttpHeaders headers, boolean keepWebSocketUpgrade) {
         // Read before the Connection tokens are processed: "Connection: Upgrade" names it.
         String upgrade = headers.get(HttpHeaderNames.UPGRADE);
-        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+        // contains() first: getAll() allocates a list even for an absent header, and this runs twice per exchange.
+        List<String> connections =
+                headers.contains(HttpHeaderNames.CONNECTION) ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
+        for (String connection : connections) {
+            if (connection.indexOf(',') < 0) {
+                // The usual single token ("keep-alive", "close"): no split.
+                String name = connection.trim();
+                if (!name.isEmpty()) {
+                    headers.remove(name);
+                }
+                continue;
+            }
             for (String token : connection.split(",")) {
                 String name = token.trim();
                 if (!name.isEmpty()) {
@@ -36,14 +48,17 @@ public final class HeaderOps {
             }
         }
         headers.remove(HttpHeaderNames.CONNECTION);
-        headers.remove("keep-alive");
-        headers.remove("proxy-connection");
+        headers.remove(HttpHeaderNames.KEEP_ALIVE);
+        headers.remove(HttpHeaderNames.PROXY_CONNECTION);
         headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
         headers.remove("http2-settings");
         headers.remove(HttpHeaderNames.UPGRADE);
         if (keepWebSocketUpgrade && upgrade != null && isWebSocket(upgrade)) {
             headers.set(HttpHeaderNames.UPGRADE, upgrade);
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        if (!headers.contains(HttpHeaderNames.TE)) {
+            return;
         }
         boolean trailers = false;
         for (String te : headers.getAll(HttpHeaderNames.TE)) {
@@ -65,8 +80,10 @@ public final class HeaderOps {
         Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
         while (it.hasNext()) {
             CharSequence name = it.next().getKey();
+            // Compared in place: this runs on every response, and lower-casing each name allocated two copies of it.
             if (name.length() > HTTP2_EXTENSION_PREFIX.length()
-                    && name.toString().toLowerCase(Locale.ROOT).startsWith(HTTP2_EXTENSION_PREFIX)) {
+                    && AsciiString.regionMatches(
+                            name, true, 0, HTTP2_EXTENSION_PREFIX, 0, HTTP2_EXTENSION_PREFIX.length())) {
                 if (names == null) {
                     names = new ArrayList<>(4);
                 }

@@ -29,6 +29,27 @@ class HeaderOpsTest {
     }
 
     @Test
+    void stripsTheHeaderASingleConnectionTokenNames() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Connection", "X-Private")
+                .add("x-private", "1")
+                .add("x-kept", "yes");
+        HeaderOps.stripHopByHop(h, false);
+        assertThat(h.names()).containsExactly("x-kept");
+    }
+
+    @Test
+    void stripsHttp2ExtensionsWhateverTheirCase() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("X-Http2-Scheme", "https")
+                .add("x-http2-stream-id", "3")
+                .add("x-http2", "kept: no suffix")
+                .add("x-http2x-kept", "kept: no dash");
+        HeaderOps.stripHttp2Extensions(h);
+        assertThat(h.names()).containsExactlyInAnyOrder("x-http2", "x-http2x-kept");
+    }
+
+    @Test
     void keepsWebSocketUpgradeWhenAsked() {
         HttpHeaders h = new DefaultHttpHeaders().add("connection", "Upgrade").add("upgrade", "websocket");
         HeaderOps.stripHopByHop(h, true);
