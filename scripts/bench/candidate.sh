@@ -37,10 +37,11 @@ spec:
   rules:
   - backendRefs: [{name: backend, port: $backend_port}]
 YAML
-# One event loop, as every proxy in the comparison gets one worker; the JVM sees the one pinned core.
+# No access log (the reference proxies run with access_log off). One event loop, as every proxy in the comparison
+# gets one worker; the JVM sees the one pinned core.
 # Serial GC (what a 1-CPU JVM picks anyway; said explicitly so an unpinned run measures the same) with a large young
 # generation: the proxy allocates several KB per request and keeps almost nothing, so a young pause costs ~3 ms
 # whatever the eden size, and a ~300 MB eden has one every ~2 s at full load instead of ~4 per second with 256m.
 exec java ${NANTIAN_BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xms512m -Xmx512m -Xmn384m} \
   -jar "${NANTIAN_BENCH_JAR:-$root/apps/nantian-gateway/target/nantian-gateway.jar}" \
-  --config-dir "$config" --admin-addr 127.0.0.1:0 --event-loops 1
+  --config-dir "$config" --admin-addr 127.0.0.1:0 --event-loops 1 --access-log off

@@ -1,6 +1,8 @@
 package dev.nantian.gateway;
 
+import dev.nantian.core.ConfigValidationException;
 import dev.nantian.k8s.translate.AddressAllocator;
+import dev.nantian.proxy.accesslog.AccessLogSettings;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -11,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -39,6 +43,10 @@ public final class GatewayMain {
             "                             (default: every Gateway listens on 0.0.0.0)",
             "  --settle-delay DURATION    quiet time before a reload, e.g. 300ms or 1s (default 300ms)",
             "  --event-loops N            proxy event-loop threads (default: twice the CPUs)",
+            "  --access-log -|PATH|off    access log to standard output (default), a file, or none",
+            "  --access-log-format FMT    placeholders such as %CLIENT_IP% %STATUS% %LATENCY_MS% %ROUTE% %FIELD(ai.model)%",
+            "  --access-log-mode M        text (default) or json",
+            "  --access-log-sample-rate R share of requests logged, 0 to 1 (default 0.5)",
             "  -o, --output table|json    status output format (default table)",
             "  -h, --help                 this help",
             "");
@@ -91,6 +99,7 @@ public final class GatewayMain {
                     if (options.eventLoops > 0) {
                         p.eventLoopThreads(options.eventLoops);
                     }
+                    p.accessLog(options.accessLog);
                 })
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -156,10 +165,13 @@ public final class GatewayMain {
         AddressAllocator addresses = AddressAllocator.fixed("0.0.0.0");
         Duration settleDelay = Duration.ofMillis(300);
         int eventLoops;
+        /** The data plane's {@code access} settings, from the {@code --access-log*} flags; defaults as documented. */
+        AccessLogSettings accessLog = AccessLogSettings.builder().build();
 
         static Options parse(String[] args) {
             Options o = new Options();
             List<String> rest = new ArrayList<>(List.of(args));
+            Map<String, Object> access = new LinkedHashMap<>();
             if (!rest.isEmpty() && rest.get(0).equals("status")) {
                 o.status = true;
                 rest.remove(0);
@@ -194,6 +206,30 @@ public final class GatewayMain {
                             throw new IllegalArgumentException("--event-loops must be at least 1: " + n);
                         }
                         break;
+                    case "--access-log":
+                        String target = value(rest, ++i, arg);
+                        if (target.equals("off")) {
+                            access.put("enabled", false);
+                        } else {
+                            access.put("enabled", true);
+                            access.put("path", target.equals("-") ? null : target);
+                        }
+                        break;
+                    case "--access-log-format":
+                        access.put("format", value(rest, ++i, arg));
+                        break;
+                    case "--access-log-mode":
+                        access.put("mode", value(rest, ++i, arg));
+                        break;
+                    case "--access-log-sample-rate":
+                        String rate = value(rest, ++i, arg);
+                        try {
+                            access.put("sampleRate", Double.parseDouble(rate));
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException(
+                                    "--access-log-sample-rate needs a number between 0 and 1: " + rate, e);
+                        }
+                        break;
                     case "-o":
                     case "--output":
                         String format = value(rest, ++i, arg);
@@ -205,6 +241,11 @@ public final class GatewayMain {
                     default:
                         throw new IllegalArgumentException("unknown argument " + arg);
                 }
+            }
+            try {
+                o.accessLog = AccessLogSettings.fromConfig(access);
+            } catch (ConfigValidationException e) {
+                throw new IllegalArgumentException(String.join("; ", e.errors()), e);
             }
             return o;
         }

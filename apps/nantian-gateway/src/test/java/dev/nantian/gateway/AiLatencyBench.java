@@ -65,7 +65,14 @@ public final class AiLatencyBench {
                 command.addAll(Arrays.asList(opts.trim().split("\\s+")));
             }
             command.addAll(List.of(
-                    "-jar", jar.toString(), "--config-dir", dir.toString(), "--admin-addr", "127.0.0.1:" + adminPort));
+                    "-jar",
+                    jar.toString(),
+                    "--config-dir",
+                    dir.toString(),
+                    "--admin-addr",
+                    "127.0.0.1:" + adminPort,
+                    "--access-log",
+                    "off")); // the direct side logs nothing either
             Process gateway = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())

@@ -33,6 +33,36 @@ class GatewayMainTest {
     }
 
     @Test
+    void accessLogFlagsMapOntoTheDataPlanesAccessSettings() {
+        GatewayMain.Options defaults = GatewayMain.Options.parse(new String[] {"--config-dir", "conf"});
+        assertThat(defaults.accessLog.enabled()).isTrue();
+        assertThat(defaults.accessLog.path()).isEmpty(); // standard output
+        assertThat(defaults.accessLog.sampleRate()).isEqualTo(0.5);
+
+        GatewayMain.Options file = GatewayMain.Options.parse(new String[] {
+            "--access-log", "/var/log/nantian/access.log",
+            "--access-log-mode", "json",
+            "--access-log-format", "%STATUS% %FIELD(ai.model)%",
+            "--access-log-sample-rate", "1"
+        });
+        assertThat(file.accessLog.path()).contains(Path.of("/var/log/nantian/access.log"));
+        assertThat(file.accessLog.mode()).isEqualTo(dev.nantian.proxy.accesslog.AccessLogSettings.Mode.JSON);
+        assertThat(file.accessLog.format()).isEqualTo("%STATUS% %FIELD(ai.model)%");
+        assertThat(file.accessLog.sampleRate()).isEqualTo(1.0);
+
+        assertThat(GatewayMain.Options.parse(new String[] {"--access-log", "off"})
+                        .accessLog
+                        .enabled())
+                .isFalse();
+        assertThatThrownBy(() -> GatewayMain.Options.parse(new String[] {"--access-log-mode", "xml"}))
+                .hasMessageContaining("xml");
+        assertThatThrownBy(() -> GatewayMain.Options.parse(new String[] {"--access-log-sample-rate", "2"}))
+                .hasMessageContaining("sampleRate");
+        assertThatThrownBy(() -> GatewayMain.Options.parse(new String[] {"--access-log-format", "%NOPE%"}))
+                .hasMessageContaining("NOPE");
+    }
+
+    @Test
     void rejectsBadArgumentsWithUsage() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = GatewayMain.run(
