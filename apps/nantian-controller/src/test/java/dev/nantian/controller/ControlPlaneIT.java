@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nantian.core.model.ConfigSnapshot;
+import dev.nantian.testing.tls.TestCertificates;
 import dev.nantian.xds.client.XdsClient;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;

@@ -15,6 +15,7 @@ import dev.nantian.core.model.RouteAction;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.VirtualHost;
 import dev.nantian.testing.echo.EchoServer;
+import dev.nantian.testing.tls.TestCertificates;
 import dev.nantian.xds.codec.EnvoyCodec;
 import dev.nantian.xds.codec.XdsResources;
 import dev.nantian.xds.server.XdsServer;

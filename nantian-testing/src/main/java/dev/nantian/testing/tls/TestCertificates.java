@@ -1,4 +1,4 @@
-package dev.nantian.proxy.app;
+package dev.nantian.testing.tls;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -28,24 +28,28 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 
-/** A throwaway CA that issues certificates for {@code localhost}/{@code 127.0.0.1}, written as PEM files. */
-final class TestCertificates {
+/**
+ * A throwaway CA that issues certificates for {@code localhost}/{@code 127.0.0.1}, written as PEM files: for tests of
+ * TLS and mTLS between real sockets on loopback (control plane and data plane, admin APIs).
+ */
+public final class TestCertificates {
     private final AtomicLong serial = new AtomicLong(1);
     private final KeyPair caKeys;
     private final X509Certificate ca;
 
-    TestCertificates(String caName) {
+    /** Creates a CA named {@code CN=caName} with a fresh RSA key. */
+    public TestCertificates(String caName) {
         this.caKeys = rsa();
         this.ca = sign(new X500Name("CN=" + caName), caKeys, new X500Name("CN=" + caName), caKeys.getPrivate(), true);
     }
 
     /** Writes the CA certificate to {@code file}. */
-    Path writeCa(Path file) {
+    public Path writeCa(Path file) {
         return write(file, pem(ca));
     }
 
     /** Issues a leaf certificate for {@code cn} (SANs localhost, 127.0.0.1) into {@code dir/name.crt|key}. */
-    Path[] issue(Path dir, String name, String cn) {
+    public Path[] issue(Path dir, String name, String cn) {
         KeyPair keys = rsa();
         X509Certificate cert = sign(
                 new X500Name("CN=" + cn),

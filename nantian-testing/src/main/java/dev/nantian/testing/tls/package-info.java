@@ -1,0 +1,2 @@
+/** Certificates for TLS tests on loopback. */
+package dev.nantian.testing.tls;
