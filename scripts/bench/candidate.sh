@@ -8,35 +8,7 @@ backend_port=${2:?backend port}
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 config=$(mktemp -d)
 trap 'rm -rf "$config"' EXIT
-cat > "$config/bench.yaml" <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: nantian}
-spec: {controllerName: gateway.networking.k8s.io/nantian-gw}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: bench, namespace: default}
-spec:
-  gatewayClassName: nantian
-  listeners:
-  - {name: http, protocol: HTTP, port: $listen_port}
----
-apiVersion: v1
-kind: Service
-metadata: {name: backend, namespace: default}
-spec:
-  clusterIP: 127.0.0.1
-  ports: [{name: http, port: $backend_port}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: all, namespace: default}
-spec:
-  parentRefs: [{name: bench}]
-  rules:
-  - backendRefs: [{name: backend, port: $backend_port}]
-YAML
+bash "$root/scripts/bench/one-route.sh" "$config" "$listen_port" "$backend_port"
 # No access log (the reference proxies run with access_log off). One event loop, as every proxy in the comparison
 # gets one worker; the JVM sees the one pinned core.
 # Serial GC (what a 1-CPU JVM picks anyway; said explicitly so an unpinned run measures the same) with a large young

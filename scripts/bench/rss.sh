@@ -19,35 +19,7 @@ trap cleanup EXIT
 helper="$root/scripts/bench/IdleConnections.java"
 java "$helper" backend "$backend_port" & pids+=($!)
 mkdir -p "$work/config"
-cat > "$work/config/rss.yaml" <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: nantian}
-spec: {controllerName: gateway.networking.k8s.io/nantian-gw}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: rss, namespace: default}
-spec:
-  gatewayClassName: nantian
-  listeners:
-  - {name: http, protocol: HTTP, port: $listen_port}
----
-apiVersion: v1
-kind: Service
-metadata: {name: backend, namespace: default}
-spec:
-  clusterIP: 127.0.0.1
-  ports: [{name: http, port: $backend_port}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: all, namespace: default}
-spec:
-  parentRefs: [{name: rss}]
-  rules:
-  - backendRefs: [{name: backend, port: $backend_port}]
-YAML
+bash "$root/scripts/bench/one-route.sh" "$work/config" "$listen_port" "$backend_port"
 # shellcheck disable=SC2086
 java ${NANTIAN_JAVA_OPTS:-} -jar "$jar" --config-dir "$work/config" --admin-addr 127.0.0.1:0 \
   > "$work/gateway.log" 2>&1 & gw=$!

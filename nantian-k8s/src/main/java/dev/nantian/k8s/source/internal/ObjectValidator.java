@@ -173,17 +173,7 @@ public final class ObjectValidator {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < listeners.size(); i++) {
             Listener l = listeners.get(i);
-            String at = "spec.listeners[" + i + "]";
-            if (empty(l.getName())) {
-                problem(at + ".name", "is required");
-            } else if (!names.add(l.getName())) {
-                problem(at + ".name", "'" + l.getName() + "' is not unique");
-            }
-            port(l.getPort(), at + ".port", true);
-            if (empty(l.getProtocol())) {
-                problem(at + ".protocol", "is required");
-            }
-            hostname(l.getHostname(), at + ".hostname");
+            listener(i, names, l.getName(), l.getPort(), l.getProtocol(), l.getHostname());
         }
     }
 
@@ -203,18 +193,23 @@ public final class ObjectValidator {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < listeners.size(); i++) {
             ListenerEntry l = listeners.get(i);
-            String at = "spec.listeners[" + i + "]";
-            if (empty(l.getName())) {
-                problem(at + ".name", "is required");
-            } else if (!names.add(l.getName())) {
-                problem(at + ".name", "'" + l.getName() + "' is not unique");
-            }
-            port(l.getPort(), at + ".port", true);
-            if (empty(l.getProtocol())) {
-                problem(at + ".protocol", "is required");
-            }
-            hostname(l.getHostname(), at + ".hostname");
+            listener(i, names, l.getName(), l.getPort(), l.getProtocol(), l.getHostname());
         }
+    }
+
+    /** One listener of a Gateway or a ListenerSet (the two models share these fields, not a type). */
+    private void listener(int i, Set<String> names, String name, Integer port, String protocol, String hostname) {
+        String at = "spec.listeners[" + i + "]";
+        if (empty(name)) {
+            problem(at + ".name", "is required");
+        } else if (!names.add(name)) {
+            problem(at + ".name", "'" + name + "' is not unique");
+        }
+        port(port, at + ".port", true);
+        if (empty(protocol)) {
+            problem(at + ".protocol", "is required");
+        }
+        hostname(hostname, at + ".hostname");
     }
 
     private void backendTlsPolicy(BackendTLSPolicy p) {
