@@ -2,15 +2,19 @@ package dev.nantian.proxy.internal;
 
 import dev.nantian.core.filter.ConnectionInfo;
 import dev.nantian.core.routing.Binding;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -26,16 +30,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The end of a downstream pipeline: an HTTP/1.1 connection or one HTTP/2 stream. It runs one {@link Exchange} at a
- * time and, on HTTP/1.1, reads the next request only after the previous response was written, which is what makes
- * pipelining safe: responses can never be reordered. Every method runs on the channel's event loop.
+ * The end of an HTTP/1.1 connection's pipeline, and the {@link Downstream} of its exchanges: it runs one
+ * {@link Exchange} at a time and reads the next request only after the previous response was written, which is what
+ * makes pipelining safe: responses can never be reordered. The exchange writes through this handler's context, so
+ * HTTP/1.1 pays nothing for the abstraction. HTTP/2 connections have a {@link Http2DownstreamHandler} instead. Every
+ * method runs on the channel's event loop.
  */
-final class DownstreamHandler extends ChannelInboundHandlerAdapter {
+final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Downstream {
     private static final Logger log = LoggerFactory.getLogger(DownstreamHandler.class);
 
     private final ProxyContext proxy;
     private final Binding binding;
-    private final boolean h2;
     private final DownstreamTls tls;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
@@ -53,56 +58,95 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     private ConnectionInfo connectionInfo;
 
-    DownstreamHandler(ProxyContext proxy, Binding binding, boolean h2) {
-        this(proxy, binding, h2, null);
-    }
-
     /** A handler behind terminated TLS when {@code tls} is not {@code null}. */
-    DownstreamHandler(ProxyContext proxy, Binding binding, boolean h2, DownstreamTls tls) {
+    DownstreamHandler(ProxyContext proxy, Binding binding, DownstreamTls tls) {
         this.proxy = proxy;
         this.binding = binding;
-        this.h2 = h2;
         this.tls = tls;
     }
 
-    /** The TLS the connection arrived over, or {@code null} for cleartext. */
-    DownstreamTls tls() {
+    @Override
+    public DownstreamTls tls() {
         return tls;
     }
 
-    /**
-     * The connection as extension filters see it; created on first use, so routes without filters never pay for it.
-     * An HTTP/2 stream describes its parent connection.
-     */
-    ConnectionInfo connectionInfo() {
+    /** Created on first use, so routes without filters never pay for it. */
+    @Override
+    public ConnectionInfo connectionInfo() {
         ConnectionInfo info = connectionInfo;
         if (info == null) {
-            Channel ch = h2 && ctx.channel().parent() != null ? ctx.channel().parent() : ctx.channel();
-            InetSocketAddress remote = inet(ch.remoteAddress());
-            InetSocketAddress local = inet(ch.localAddress());
-            SslHandler ssl = tls == null ? null : ch.pipeline().get(SslHandler.class);
-            info = ssl != null
-                    ? ConnectionInfo.tls(remote, local, ssl.engine().getSession(), tls.serverName())
-                    : ConnectionInfo.plaintext(remote, local);
+            info = describe(ctx.channel(), tls);
             connectionInfo = info;
         }
         return info;
+    }
+
+    /** Describes a downstream connection for extension filters; {@code tls} is {@code null} for cleartext. */
+    static ConnectionInfo describe(Channel ch, DownstreamTls tls) {
+        InetSocketAddress remote = inet(ch.remoteAddress());
+        InetSocketAddress local = inet(ch.localAddress());
+        SslHandler ssl = tls == null ? null : ch.pipeline().get(SslHandler.class);
+        return ssl != null
+                ? ConnectionInfo.tls(remote, local, ssl.engine().getSession(), tls.serverName())
+                : ConnectionInfo.plaintext(remote, local);
     }
 
     private static InetSocketAddress inet(SocketAddress address) {
         return address instanceof InetSocketAddress inet ? inet : new InetSocketAddress(0);
     }
 
-    /** {@code https} behind terminated TLS, else {@code http}. */
-    String scheme() {
+    @Override
+    public String scheme() {
         return tls != null ? "https" : "http";
+    }
+
+    // The exchange's writes: straight to the channel, as before there was a Downstream.
+
+    @Override
+    public ChannelFuture write(HttpObject msg) {
+        return ctx.write(msg);
+    }
+
+    @Override
+    public ChannelFuture writeAndFlush(HttpObject msg) {
+        return ctx.writeAndFlush(msg);
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void close() {
+        ctx.close();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return ctx.channel().remoteAddress();
+    }
+
+    @Override
+    public Channel channel() {
+        return ctx.channel();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        // A stream reports its connection: whatever the pipeline, each connection is counted once.
-        proxy.telemetry().trackConnection(h2 ? ctx.channel().parent() : ctx.channel());
+        // Counted once per connection, also when it goes on as HTTP/2 (the attribute remembers).
+        proxy.telemetry().trackConnection(ctx.channel());
     }
 
     @Override
@@ -130,7 +174,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            exchange = new Exchange(this, ctx, proxy, proxy.config(), binding, h2, req);
+            exchange = new Exchange(this, proxy, proxy.config(), binding, false, req);
             exchange.onRequestHead();
         } else if (msg instanceof HttpContent content) {
             if (exchange != null) {
@@ -143,20 +187,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Called by the exchange once its response is written (or failed to be). */
-    void exchangeDone(Exchange e, boolean keepAlive) {
+    @Override
+    public void exchangeDone(Exchange e, boolean keepAlive) {
         if (exchange != e) {
             return;
         }
         exchange = null;
         if (!ctx.channel().isActive()) {
-            return;
-        }
-        if (h2) {
-            if (!keepAlive) {
-                // The response ended but the request did not: reset the stream so the client stops sending.
-                ctx.close();
-            }
             return;
         }
         if (!keepAlive || draining) {
@@ -173,7 +210,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
      * one asks again: the {@link io.netty.handler.flow.FlowControlHandler} in front collapses outstanding reads
      * at the end of each cycle, so a request head spread over several socket reads would otherwise stall.
      */
-    void read() {
+    @Override
+    public void read() {
         wantMessage = true;
         ctx.read();
     }
@@ -186,16 +224,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
-    /** The exchange turned the connection into a tunnel; this handler is about to be removed. */
-    void tunnelled(Exchange e) {
+    /** This handler is about to be removed. */
+    @Override
+    public void tunnelled(Exchange e) {
         if (exchange == e) {
             exchange = null;
         }
         cancelHeaderTimer();
     }
 
-    /** True once the connection was asked to close after its current request. */
-    boolean isDraining() {
+    @Override
+    public boolean isDraining() {
         return draining;
     }
 
@@ -228,7 +267,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == DownstreamInitializer.DRAIN) {
             draining = true;
-            if (exchange == null && !h2) {
+            if (exchange == null) {
                 ctx.close();
             }
             return;
@@ -259,7 +298,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
      * fires (or lapses when none is), which costs one timer per connection per timeout, not one per request.
      */
     private void headStarted() {
-        if (h2 || proxy.settings().headerReadTimeout().isZero()) {
+        if (proxy.settings().headerReadTimeout().isZero()) {
             return;
         }
         headStartNanos = nanoTimeNonZero();

@@ -21,15 +21,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flow.FlowControlHandler;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import java.util.List;
@@ -40,13 +33,13 @@ import java.util.concurrent.TimeUnit;
  * Builds the pipeline of an accepted cleartext connection (and, through {@link #initHttp1OverTls} and
  * {@link #initHttp2OverTls}, completes that of a terminated HTTPS connection once ALPN chose its protocol). A
  * cleartext connection starts as HTTP/1.1 behind Netty's {@link CleartextHttp2ServerUpgradeHandler}, which switches
- * to HTTP/2 on the client's connection preface (prior knowledge) or on {@code Upgrade: h2c}. Each HTTP/2 stream
- * becomes a child channel that speaks the same HTTP/1 objects as a connection, so both end in a
- * {@link DownstreamHandler}.
+ * to HTTP/2 on the client's connection preface (prior knowledge) or on {@code Upgrade: h2c}. An HTTP/1.1 connection
+ * ends in a {@link DownstreamHandler}; an HTTP/2 connection is one {@link Http2DownstreamHandler}, which removes the
+ * HTTP/1.1 handlers when it is added. Both hand their requests to {@link Exchange}s as Netty's HTTP/1 objects.
  *
  * <p>Connections start with {@code AUTO_READ} off: the HTTP/1.1 handler reads one request at a time (the
  * {@link FlowControlHandler} holds back pipelined ones), and request bodies are read as fast as the upstream takes
- * them.
+ * them. HTTP/2 connections read freely; flow control bounds each stream.
  */
 public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     /** User event asking a connection to finish its current request and close (listener removed, shutdown). */
@@ -98,15 +91,14 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
                                 && super.shouldHandleUpgradeRequest(req);
                     }
                 };
-        DownstreamHandler http1 = new DownstreamHandler(proxy, binding, false);
+        DownstreamHandler http1 = new DownstreamHandler(proxy, binding, null);
         ChannelPipeline p = ch.pipeline();
         p.addLast(IDLE, new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast(BYTES, new RequestStartMarker(http1));
         p.addLast(new CleartextHttp2ServerUpgradeHandler(codec, upgrade, new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel c) {
-                Http2FrameCodec frameCodec = newFrameCodec();
-                c.pipeline().addLast(frameCodec, newMultiplexHandler(), new Http2Connection(frameCodec));
+                c.pipeline().addLast(Http2DownstreamHandler.create(proxy, binding, null));
             }
         }));
         p.addLast(FLOW, new FlowControlHandler());
@@ -119,7 +111,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
      * upgrades. The connection is already active, so the caller fires {@code channelActive} onwards afterwards.
      */
     void initHttp1OverTls(ChannelPipeline p, DownstreamTls tls) {
-        DownstreamHandler http1 = new DownstreamHandler(proxy, binding, false, tls);
+        DownstreamHandler http1 = new DownstreamHandler(proxy, binding, tls);
         p.addLast(
                 IDLE, new IdleStateHandler(0, 0, proxy.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast(BYTES, new RequestStartMarker(http1));
@@ -129,12 +121,11 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         p.addLast(HTTP1, http1);
     }
 
-    /** Completes the pipeline of a TLS connection whose ALPN chose HTTP/2: the same stream path as h2c. */
+    /** Completes the pipeline of a TLS connection whose ALPN chose HTTP/2: the same handler as h2c. */
     void initHttp2OverTls(ChannelPipeline p, DownstreamTls tls) {
-        Http2FrameCodec frameCodec = newFrameCodec();
         p.addLast(
                 IDLE, new IdleStateHandler(0, 0, proxy.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        p.addLast(frameCodec, newMultiplexHandler(tls), new Http2Connection(frameCodec));
+        p.addLast(Http2DownstreamHandler.create(proxy, binding, tls));
     }
 
     /** The channel group that drains with the socket. */
@@ -151,37 +142,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     }
 
     private Http2ServerUpgradeCodec newUpgradeCodec() {
-        Http2FrameCodec frameCodec = newFrameCodec();
-        return new Http2ServerUpgradeCodec(frameCodec, newMultiplexHandler(), new Http2Connection(frameCodec));
-    }
-
-    private Http2FrameCodec newFrameCodec() {
-        ProxySettings s = proxy.settings();
-        return Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings()
-                        .maxConcurrentStreams(1000)
-                        .maxHeaderListSize(s.maxHeaderSize()))
-                .gracefulShutdownTimeoutMillis(s.drainTimeout().toMillis())
-                .build();
-    }
-
-    private Http2MultiplexHandler newMultiplexHandler() {
-        return newMultiplexHandler(null);
-    }
-
-    private Http2MultiplexHandler newMultiplexHandler(DownstreamTls tls) {
-        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                // Per-stream backpressure: frames queue in the child (bounded by the HTTP/2 window, which is only
-                // replenished as we read) until the exchange asks for them.
-                stream.config().setAutoRead(false);
-                stream.pipeline()
-                        .addLast(new Http2StreamFrameToHttpObjectCodec(true))
-                        .addLast(new FlowControlHandler())
-                        .addLast(new DownstreamHandler(proxy, binding, true, tls));
-            }
-        });
+        return new Http2ServerUpgradeCodec(Http2DownstreamHandler.create(proxy, binding, null));
     }
 
     /**
@@ -227,45 +188,6 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
             resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
             resp.headers().set(HttpHeaderNames.CONNECTION, "close");
             return resp;
-        }
-    }
-
-    /**
-     * The connection-level handler of an HTTP/2 connection. When it is added the connection has left HTTP/1.1, so it
-     * removes the HTTP/1.1 handlers and lets the connection read freely (HTTP/2 flow control bounds each stream).
-     * Closing the channel makes the frame codec send GOAWAY and wait for open streams, which is the drain.
-     */
-    private static final class Http2Connection extends ChannelInboundHandlerAdapter {
-        private final Http2FrameCodec codec;
-
-        Http2Connection(Http2FrameCodec codec) {
-            this.codec = codec;
-        }
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            ChannelPipeline p = ctx.pipeline();
-            for (String name : HTTP1_HANDLERS) {
-                if (p.get(name) != null) {
-                    p.remove(name);
-                }
-            }
-            ctx.channel().config().setAutoRead(true);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt == DRAIN) {
-                ctx.close();
-                return;
-            }
-            if (evt instanceof IdleStateEvent) {
-                if (codec.connection().numActiveStreams() == 0) {
-                    ctx.close();
-                }
-                return;
-            }
-            ctx.fireUserEventTriggered(evt);
         }
     }
 }

@@ -17,7 +17,6 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -56,7 +55,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One request and its response, from the request head to the last byte of the response, on the downstream
  * channel's event loop (every method runs there). The same class serves HTTP/1.1 connections and HTTP/2 streams:
- * both arrive as Netty's HTTP/1 objects.
+ * both arrive as Netty's HTTP/1 objects, from a {@link Downstream} that also takes the response.
  *
  * <p>Request bodies stream by default: a chunk is read from the client only after the previous one was written
  * upstream, and response chunks likewise, so neither direction buffers more than one read. Routes that retry or
@@ -75,8 +74,7 @@ final class Exchange {
     private static final int MAX_BODY_COMPONENTS = 1024;
 
     // Package-private where the FilterHost of a route with extension filters shares the exchange's state.
-    final DownstreamHandler downstream;
-    private final ChannelHandlerContext ctx;
+    final Downstream downstream;
     final ProxyContext proxy;
     final ProxySettings settings;
     final CompiledConfig config;
@@ -122,15 +120,13 @@ final class Exchange {
     final ExchangeRecord record;
 
     Exchange(
-            DownstreamHandler downstream,
-            ChannelHandlerContext ctx,
+            Downstream downstream,
             ProxyContext proxy,
             CompiledConfig config,
             Binding binding,
             boolean h2,
             HttpRequest request) {
         this.downstream = downstream;
-        this.ctx = ctx;
         this.proxy = proxy;
         this.settings = proxy.settings();
         this.config = config;
@@ -329,20 +325,20 @@ final class Exchange {
         Optional<RetryPolicy> retry = route.route().retry();
         if (picked.chain() != null) {
             // The filter host records what the chain sends instead of buffering what the client sent.
-            filterHost = new FilterHost(this, ctx, picked.chain());
+            filterHost = new FilterHost(this, downstream, picked.chain());
         }
         buffering = !webSocket
                 && filterHost == null
                 && (retry.map(r -> r.attempts() > 0).orElse(false)
                         || !route.mirrors().isEmpty());
         if (buffering) {
-            body = ctx.alloc().compositeBuffer(MAX_BODY_COMPONENTS);
+            body = downstream.alloc().compositeBuffer(MAX_BODY_COMPONENTS);
         }
         route.route()
                 .timeouts()
                 .request()
                 .ifPresent(d -> requestTimer =
-                        ctx.executor().schedule(this::onRequestTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
+                        downstream.eventLoop().schedule(this::onRequestTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
         return true;
     }
 
@@ -466,7 +462,7 @@ final class Exchange {
         EndpointLease lease = selection.lease(target.cluster());
         EndpointKey endpoint = lease.endpoint();
         record.upstream = endpoint;
-        EndpointPool pool = proxy.pools().pool(ctx.channel().eventLoop(), endpoint);
+        EndpointPool pool = proxy.pools().pool(downstream.eventLoop(), endpoint);
         Attempt a = new Attempt(pool, lease);
         attempt = a;
         a.start();
@@ -506,7 +502,8 @@ final class Exchange {
         // Exponential backoff, capped at ten times the base, with "equal jitter": half fixed, half random.
         long exp = Math.min(base << Math.min(attempts - 1, 10), base * 10);
         long delay = exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
-        retryTimer = ctx.executor()
+        retryTimer = downstream
+                .eventLoop()
                 .schedule(
                         () -> {
                             retryTimer = null;
@@ -551,7 +548,7 @@ final class Exchange {
             EndpointKey endpoint = cluster.pick();
             HttpRequest copy = attemptHead(endpoint.http2());
             Mirror.send(
-                    proxy.pools().pool(ctx.channel().eventLoop(), endpoint),
+                    proxy.pools().pool(downstream.eventLoop(), endpoint),
                     copy,
                     body.retainedDuplicate(),
                     trailers,
@@ -611,7 +608,8 @@ final class Exchange {
         }
         abandonAttempt();
         responseStarted = true;
-        ByteBuf content = text.isEmpty() || head ? Unpooled.EMPTY_BUFFER : ByteBufUtil.writeUtf8(ctx.alloc(), text);
+        ByteBuf content =
+                text.isEmpty() || head ? Unpooled.EMPTY_BUFFER : ByteBufUtil.writeUtf8(downstream.alloc(), text);
         record.status = status.code();
         record.bytesSent = content.readableBytes();
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
@@ -631,7 +629,7 @@ final class Exchange {
         if (status.code() >= 500) {
             log.debug("{} {} -> {} ({})", request.method(), request.uri(), status.code(), text);
         }
-        complete(ctx.writeAndFlush(resp), keepAlive);
+        complete(downstream.writeAndFlush(resp), keepAlive);
     }
 
     /** Says explicitly when the connection closes, whatever the client's HTTP version implies. */
@@ -678,7 +676,7 @@ final class Exchange {
             abandonAttempt();
             cleanup();
         }
-        ctx.close();
+        downstream.close();
     }
 
     private void cleanup() {
@@ -728,8 +726,7 @@ final class Exchange {
     }
 
     private SocketAddress remoteAddress() {
-        Channel ch = ctx.channel();
-        return ch.parent() != null && ch.remoteAddress() == null ? ch.parent().remoteAddress() : ch.remoteAddress();
+        return downstream.remoteAddress();
     }
 
     static String hostWithoutPort(String host) {
@@ -777,7 +774,7 @@ final class Exchange {
                     .timeouts()
                     .backendRequest()
                     .ifPresent(d -> backendTimer =
-                            ctx.executor().schedule(this::onBackendTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
+                            downstream.eventLoop().schedule(this::onBackendTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
             Future<Channel> f = webSocket ? pool.connectNew() : pool.acquire();
             f.addListener(this::onAcquired);
         }
@@ -902,7 +899,7 @@ final class Exchange {
             if (msg instanceof LastHttpContent) {
                 responseComplete = true;
                 cancelBackendTimer();
-                ChannelFuture w = ctx.writeAndFlush(msg);
+                ChannelFuture w = downstream.writeAndFlush(msg);
                 lease.release();
                 pool.release(channel, upstreamKeepAlive && lastWritten && requestComplete);
                 channel = null;
@@ -910,7 +907,7 @@ final class Exchange {
                 complete(w, keepAliveDownstream && requestComplete);
                 return;
             }
-            lastDownstreamWrite = ctx.write(msg);
+            lastDownstreamWrite = downstream.write(msg);
         }
 
         private void prepareResponse(HttpResponse resp) {
@@ -949,7 +946,7 @@ final class Exchange {
             if (!current() || responseComplete) {
                 return;
             }
-            ctx.flush();
+            downstream.flush();
             ChannelFuture w = lastDownstreamWrite;
             lastDownstreamWrite = null;
             Channel ch = channel;
@@ -1060,8 +1057,8 @@ final class Exchange {
             HeaderOps.stripHopByHop(resp.headers(), true);
             applyResponseFilters(resp.headers());
             downstream.tunnelled(Exchange.this);
-            ctx.writeAndFlush(resp);
-            Tunnel.splice(ctx.channel(), up);
+            downstream.writeAndFlush(resp);
+            Tunnel.splice(downstream.channel(), up);
         }
     }
 

@@ -19,7 +19,6 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -89,7 +88,7 @@ final class FilterHost implements ExchangeHost {
             | ResponseFlags.NO_CLUSTER;
 
     private final Exchange ex;
-    private final ChannelHandlerContext ctx;
+    private final Downstream downstream;
     private final FilterChain chain;
     private final boolean recordRequest;
     private FilterExchange fx;
@@ -128,9 +127,9 @@ final class FilterHost implements ExchangeHost {
     private boolean downstreamReset;
     private boolean detached;
 
-    FilterHost(Exchange ex, ChannelHandlerContext ctx, FilterChain chain) {
+    FilterHost(Exchange ex, Downstream downstream, FilterChain chain) {
         this.ex = ex;
-        this.ctx = ctx;
+        this.downstream = downstream;
         this.chain = chain;
         this.recordRequest = ex.route.route().retry().map(r -> r.attempts() > 0).orElse(false)
                 || !ex.route.mirrors().isEmpty();
@@ -241,7 +240,7 @@ final class FilterHost implements ExchangeHost {
     }
 
     private void postReadRequest() {
-        ctx.executor().execute(this::maybeReadRequest);
+        downstream.eventLoop().execute(this::maybeReadRequest);
     }
 
     /** The route's request timeout fired. */
@@ -279,12 +278,12 @@ final class FilterHost implements ExchangeHost {
 
     @Override
     public Executor eventLoop() {
-        return ctx.executor();
+        return downstream.eventLoop();
     }
 
     @Override
     public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
-        return ctx.executor().schedule(task, delay, unit);
+        return downstream.eventLoop().schedule(task, delay, unit);
     }
 
     @Override
@@ -310,7 +309,7 @@ final class FilterHost implements ExchangeHost {
         sentComplete = endOfStream;
         bodyLeft = false;
         if (recordRequest && !endOfStream) {
-            sentBody = ctx.alloc().compositeBuffer(MAX_BODY_COMPONENTS);
+            sentBody = downstream.alloc().compositeBuffer(MAX_BODY_COMPONENTS);
         }
         if (target == null) {
             String what = name != null
@@ -340,7 +339,7 @@ final class FilterHost implements ExchangeHost {
             a.queue(LastHttpContent.EMPTY_LAST_CONTENT);
             onRequestSent();
         }
-        ctx.executor().execute(a::start);
+        downstream.eventLoop().execute(a::start);
     }
 
     /**
@@ -373,8 +372,7 @@ final class FilterHost implements ExchangeHost {
         attempts++;
         EndpointKey endpoint = lease.endpoint();
         ex.record.upstream = endpoint;
-        Upstream a =
-                new Upstream(target, lease, ex.proxy.pools().pool(ctx.channel().eventLoop(), endpoint));
+        Upstream a = new Upstream(target, lease, ex.proxy.pools().pool(downstream.eventLoop(), endpoint));
         attempt = a;
         return a;
     }
@@ -516,7 +514,7 @@ final class FilterHost implements ExchangeHost {
             h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         }
         if (endOfStream) {
-            finalWrite = ctx.writeAndFlush(new DefaultFullHttpResponse(
+            finalWrite = downstream.writeAndFlush(new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER, h, new DefaultHttpHeaders()));
         } else {
             write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, h));
@@ -535,7 +533,7 @@ final class FilterHost implements ExchangeHost {
         }
         ex.record.bytesSent += buf.readableBytes();
         if (endOfStream) {
-            finalWrite = ctx.writeAndFlush(new DefaultLastHttpContent(buf));
+            finalWrite = downstream.writeAndFlush(new DefaultLastHttpContent(buf));
         } else {
             write(new DefaultHttpContent(buf));
         }
@@ -556,14 +554,14 @@ final class FilterHost implements ExchangeHost {
                     e);
             last.trailingHeaders().clear();
         }
-        finalWrite = ctx.writeAndFlush(last);
+        finalWrite = downstream.writeAndFlush(last);
     }
 
     private void write(HttpObject msg) {
-        lastDownstreamWrite = ctx.write(msg);
+        lastDownstreamWrite = downstream.write(msg);
         if (!inUpstreamRead) {
             // Not part of an upstream read cycle (a local reply, an awaited filter): nobody flushes later.
-            ctx.flush();
+            downstream.flush();
         }
     }
 
@@ -588,7 +586,7 @@ final class FilterHost implements ExchangeHost {
             upstreamReadWanted = false;
             Upstream a = attempt;
             if (a != null) {
-                ctx.executor().execute(a::readMore);
+                downstream.eventLoop().execute(a::readMore);
             }
         }
     }
@@ -599,7 +597,7 @@ final class FilterHost implements ExchangeHost {
         return Callout.send(
                 ex.config,
                 ex.proxy.pools(),
-                ctx.channel().eventLoop(),
+                downstream.eventLoop(),
                 ex.settings.maxBufferedBodyBytes(),
                 clusterName,
                 head,
@@ -630,7 +628,7 @@ final class FilterHost implements ExchangeHost {
     /** Reports a failure found inside a host method from a task of its own, as the chain requires. */
     private void postFailure(int status, Throwable cause, int flag) {
         abandonAttempt();
-        ctx.executor().execute(() -> {
+        downstream.eventLoop().execute(() -> {
             if (!detached && !fx.isComplete()) {
                 ex.record.flags |= flag;
                 fx.onUpstreamFailure(status, cause);
@@ -656,7 +654,8 @@ final class FilterHost implements ExchangeHost {
                 .toNanos();
         long exp = Math.min(base << Math.min(attempts - 1, 10), base * 10);
         long delay = exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
-        retryTimer = ctx.executor()
+        retryTimer = downstream
+                .eventLoop()
                 .schedule(
                         () -> {
                             retryTimer = null;
@@ -706,7 +705,7 @@ final class FilterHost implements ExchangeHost {
             }
             ByteBuf body = sentBody == null ? Unpooled.EMPTY_BUFFER : sentBody.retainedDuplicate();
             Mirror.send(
-                    ex.proxy.pools().pool(ctx.channel().eventLoop(), endpoint),
+                    ex.proxy.pools().pool(downstream.eventLoop(), endpoint),
                     framed(sentHead, endpoint.http2(), true, body),
                     body,
                     sentTrailers,
@@ -830,7 +829,7 @@ final class FilterHost implements ExchangeHost {
                     .timeouts()
                     .backendRequest()
                     .ifPresent(d -> backendTimer =
-                            ctx.executor().schedule(this::onBackendTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
+                            downstream.eventLoop().schedule(this::onBackendTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
             pool.acquire().addListener(this::onAcquired);
         }
 
@@ -1010,7 +1009,7 @@ final class FilterHost implements ExchangeHost {
             if (!current() || responseComplete) {
                 return;
             }
-            ctx.flush();
+            downstream.flush();
             if (responsePaused) {
                 upstreamReadWanted = true;
                 return;
