@@ -532,6 +532,36 @@ class ProxyIT {
     }
 
     @Test
+    void expectContinueGets100ThenTheResponse() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write(("POST /echo/expect HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            // The body goes only after the interim answer, as a client that waits for it would do.
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 100 Continue");
+            out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").contains("a POST /echo/expect");
+            // The connection goes on with the next request.
+            out.write("GET /echo/after HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").contains("a GET /echo/after");
+        }
+        assertThat(a.requests).noneMatch(seen -> seen.headers().containsKey("expect"));
+    }
+
+    @Test
+    void expectContinueOverTheBodyLimitGets413AndClose() throws Exception {
+        String response = rawExchange(
+                "POST /echo/too-big HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+        assertThat(response).startsWith("HTTP/1.1 413").doesNotContain("100 Continue");
+        assertThat(a.requests).noneMatch(seen -> seen.uri().startsWith("/echo/too-big"));
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         String req = "GET /delay/200 HTTP/1.1\r\nHost: a\r\n\r\nGET /echo/second HTTP/1.1\r\nHost: a\r\n"
                 + "Connection: close\r\n\r\n";

@@ -2,6 +2,7 @@ package dev.nantian.gateway;
 
 import dev.nantian.core.ConfigValidationException;
 import dev.nantian.k8s.translate.AddressAllocator;
+import dev.nantian.proxy.NettyDefaults;
 import dev.nantian.proxy.accesslog.AccessLogSettings;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -54,6 +55,7 @@ public final class GatewayMain {
     private GatewayMain() {}
 
     public static void main(String[] args) {
+        NettyDefaults.applyLeakDetectionDefault();
         int code = run(args, System.out, System.err);
         if (code != 0) {
             System.exit(code);

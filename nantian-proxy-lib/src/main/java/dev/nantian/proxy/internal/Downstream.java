@@ -62,6 +62,9 @@ interface Downstream {
     /** The client's address. */
     SocketAddress remoteAddress();
 
+    /** The client's IP address as text (for forwarding headers and hash keys), formatted once per connection. */
+    String clientIp();
+
     /** The connection's channel, which only a WebSocket tunnel (HTTP/1.1) takes over. */
     Channel channel();
 

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -17,6 +18,8 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -57,6 +60,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
     private ScheduledFuture<?> headerTimer;
 
     private ConnectionInfo connectionInfo;
+    private String clientIp;
+    /** Set once the handler left its pipeline (the connection switched to HTTP/2): no more header timing. */
+    private boolean removed;
+    /** True until the first request arrived: until then the connection may still upgrade to h2c. */
+    private boolean firstRequest = true;
 
     /** A handler behind terminated TLS when {@code tls} is not {@code null}. */
     DownstreamHandler(ProxyContext proxy, Binding binding, DownstreamTls tls) {
@@ -79,6 +87,24 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
             connectionInfo = info;
         }
         return info;
+    }
+
+    @Override
+    public String clientIp() {
+        String ip = clientIp;
+        if (ip == null) {
+            ip = ipText(ctx.channel().remoteAddress());
+            clientIp = ip;
+        }
+        return ip;
+    }
+
+    /** The IP address of {@code remote} as text, or {@code unknown} when it is not an internet address. */
+    static String ipText(SocketAddress remote) {
+        if (remote instanceof InetSocketAddress inet) {
+            return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+        }
+        return "unknown";
     }
 
     /** Describes a downstream connection for extension filters; {@code tls} is {@code null} for cleartext. */
@@ -151,6 +177,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        removed = true;
         cancelHeaderTimer();
     }
 
@@ -174,6 +201,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
                 ctx.close();
                 return;
             }
+            if (firstRequest) {
+                firstRequest = false;
+                dropUpgradeHandler(ctx);
+            }
+            if (HttpUtil.is100ContinueExpected(req) && !answerExpectContinue(ctx, req)) {
+                return;
+            }
             exchange = new Exchange(this, proxy, proxy.config(), binding, false, req);
             exchange.onRequestHead();
         } else if (msg instanceof HttpContent content) {
@@ -185,6 +219,38 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /**
+     * Removes the h2c upgrade handler once the first request passed it: clients upgrade with their first request,
+     * and the handler would otherwise inspect (and retain and release) every later message of the connection.
+     */
+    private static void dropUpgradeHandler(ChannelHandlerContext ctx) {
+        ChannelPipeline p = ctx.pipeline();
+        if (p.get(HttpServerUpgradeHandler.class) != null) {
+            p.remove(HttpServerUpgradeHandler.class);
+        }
+    }
+
+    /**
+     * Answers {@code Expect: 100-continue} (RFC 9110 section 10.1.1): 100 when the declared body is within the
+     * limit, so the client sends it, else 413 and the connection closes. Returns true when the request goes on.
+     */
+    private boolean answerExpectContinue(ChannelHandlerContext ctx, HttpRequest req) {
+        if (HttpUtil.getContentLength(req, -1L) > proxy.settings().maxRequestBodyBytes()) {
+            ReferenceCountUtil.release(req);
+            DefaultFullHttpResponse resp = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.EMPTY_BUFFER);
+            resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            return false;
+        }
+        ctx.writeAndFlush(new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER))
+                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        req.headers().remove(HttpHeaderNames.EXPECT);
+        return true;
     }
 
     @Override
@@ -244,7 +310,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
      * such a head never completes, the idle timeout closes the connection.
      */
     void bytesReceived() {
-        if (exchange == null) {
+        if (exchange == null && !removed) {
             bytesSinceLastRequest = true;
             if (headStartNanos == 0) {
                 headStarted();

@@ -4,27 +4,21 @@ import dev.nantian.core.routing.Binding;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -51,12 +45,10 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     };
 
     static final String IDLE = "idle";
-    static final String BYTES = "request-start";
     static final String FLOW = "flow-control";
-    static final String EXPECT = "expect-continue";
     static final String HTTP1 = "http1";
     /** Handlers that exist only while the connection speaks HTTP/1.1. */
-    static final List<String> HTTP1_HANDLERS = List.of(BYTES, FLOW, EXPECT, HTTP1);
+    static final List<String> HTTP1_HANDLERS = List.of(FLOW, HTTP1);
 
     private static final int MAX_UPGRADE_BODY = 65536;
 
@@ -93,8 +85,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
                 };
         DownstreamHandler http1 = new DownstreamHandler(proxy, binding, null);
         ChannelPipeline p = ch.pipeline();
-        p.addLast(IDLE, new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        p.addLast(BYTES, new RequestStartMarker(http1));
+        p.addLast(IDLE, new Http1Idle(s.idleTimeout(), http1));
         p.addLast(new CleartextHttp2ServerUpgradeHandler(codec, upgrade, new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel c) {
@@ -102,7 +93,6 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
             }
         }));
         p.addLast(FLOW, new FlowControlHandler());
-        p.addLast(EXPECT, new ExpectContinue(s.maxRequestBodyBytes()));
         p.addLast(HTTP1, http1);
     }
 
@@ -112,19 +102,15 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
      */
     void initHttp1OverTls(ChannelPipeline p, DownstreamTls tls) {
         DownstreamHandler http1 = new DownstreamHandler(proxy, binding, tls);
-        p.addLast(
-                IDLE, new IdleStateHandler(0, 0, proxy.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        p.addLast(BYTES, new RequestStartMarker(http1));
+        p.addLast(IDLE, new Http1Idle(proxy.settings().idleTimeout(), http1));
         p.addLast(newCodec());
         p.addLast(FLOW, new FlowControlHandler());
-        p.addLast(EXPECT, new ExpectContinue(proxy.settings().maxRequestBodyBytes()));
         p.addLast(HTTP1, http1);
     }
 
     /** Completes the pipeline of a TLS connection whose ALPN chose HTTP/2: the same handler as h2c. */
     void initHttp2OverTls(ChannelPipeline p, DownstreamTls tls) {
-        p.addLast(
-                IDLE, new IdleStateHandler(0, 0, proxy.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(IDLE, idleHandler(proxy.settings().idleTimeout()));
         p.addLast(Http2DownstreamHandler.create(proxy, binding, tls));
     }
 
@@ -146,48 +132,33 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     }
 
     /**
-     * Remembers that bytes of a request arrived, so that a header-read timeout can tell a slow client (408) from an
-     * idle keep-alive connection (just closed).
+     * The idle timer of a connection: only reads count as activity, since the handlers that act on it close a
+     * connection only while no request is in flight (timing writes would add a listener to every write). A reader
+     * timeout alone also needs no per-write bookkeeping.
      */
-    private static final class RequestStartMarker extends ChannelInboundHandlerAdapter {
+    static IdleStateHandler idleHandler(Duration idleTimeout) {
+        return new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The idle timer of an HTTP/1.1 connection, which also tells its {@link DownstreamHandler} that bytes of a
+     * request arrived, so that a header-read timeout can tell a slow client (408) from an idle keep-alive connection
+     * (just closed). One handler for both: each handler costs every message a pipeline hop.
+     */
+    private static final class Http1Idle extends IdleStateHandler {
         private final DownstreamHandler handler;
 
-        RequestStartMarker(DownstreamHandler handler) {
+        Http1Idle(Duration idleTimeout, DownstreamHandler handler) {
+            super(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS);
             this.handler = handler;
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
             if (msg instanceof ByteBuf buf && buf.isReadable()) {
                 handler.bytesReceived();
             }
-            ctx.fireChannelRead(msg);
-        }
-    }
-
-    /** Answers {@code Expect: 100-continue}, or 413 at once when the declared body is over the limit. */
-    private static final class ExpectContinue extends HttpServerExpectContinueHandler {
-        private final long maxBody;
-
-        ExpectContinue(long maxBody) {
-            this.maxBody = maxBody;
-        }
-
-        @Override
-        protected HttpResponse acceptMessage(HttpRequest request) {
-            if (HttpUtil.getContentLength(request, -1L) > maxBody) {
-                return null;
-            }
-            return super.acceptMessage(request);
-        }
-
-        @Override
-        protected HttpResponse rejectResponse(HttpRequest request) {
-            HttpResponse resp =
-                    new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
-            resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-            resp.headers().set(HttpHeaderNames.CONNECTION, "close");
-            return resp;
+            super.channelRead(ctx, msg);
         }
     }
 }

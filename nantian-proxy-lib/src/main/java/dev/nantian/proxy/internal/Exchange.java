@@ -18,7 +18,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -38,7 +37,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -136,7 +134,7 @@ final class Exchange {
         this.keepAliveRequested = h2 || HttpUtil.isKeepAlive(request);
         this.http10 = !h2 && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.head = HttpMethod.HEAD.equals(request.method());
-        this.record = new ExchangeRecord(request, h2);
+        this.record = new ExchangeRecord(request, h2, proxy.telemetry().logsAccess());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -355,10 +353,15 @@ final class Exchange {
         return byHost == null || !byHost.name().equals(tls.listenerName());
     }
 
+    /**
+     * The head to send upstream. It takes over the request's own headers rather than copying them (the exchange owns
+     * the request; what reads the client's headers later, the access log, took them at the start), so hash keys and
+     * session tokens of later attempts read the request as it is forwarded.
+     */
     private HttpRequest buildUpstreamHead(String originalHost) {
-        HttpHeaders h = new DefaultHttpHeaders();
-        h.set(request.headers());
+        HttpHeaders h = request.headers();
         HeaderOps.stripHopByHop(h, webSocket);
+        // Whatever the client spoke: Netty's HTTP/2 client conversion would read a client's x-http2-scheme.
         HeaderOps.stripHttp2Extensions(h);
         // We answer 100-continue ourselves (or the client sent the body anyway); the upstream gets the body.
         h.remove(HttpHeaderNames.EXPECT);
@@ -718,11 +721,7 @@ final class Exchange {
     }
 
     private String clientIp() {
-        SocketAddress remote = remoteAddress();
-        if (remote instanceof InetSocketAddress inet) {
-            return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
-        }
-        return "unknown";
+        return downstream.clientIp();
     }
 
     private SocketAddress remoteAddress() {
@@ -797,24 +796,27 @@ final class Exchange {
             UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
             handler.attach(this);
             reused = handler.reused();
-            ChannelFuture lastWrite = ch.write(attemptHead(h2Upstream));
+            // Only the last write's outcome is waited for, and only while the client still sends the body; without
+            // that the writes take the void promise (a failure reaches the upstream handler, which ends the attempt).
+            boolean await = !requestComplete;
+            ChannelFuture lastWrite = write(ch, attemptHead(h2Upstream), await);
             if (buffering) {
                 LastHttpContent content = new DefaultLastHttpContent(body.retainedDuplicate());
                 if (trailers != null) {
                     content.trailingHeaders().set(trailers);
                 }
-                lastWrite = ch.write(content);
+                lastWrite = write(ch, content, await);
                 lastWritten = true;
             } else if (bodySent) {
                 // A replay of a request whose (empty) body an earlier attempt consumed.
-                lastWrite = ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
+                lastWrite = write(ch, LastHttpContent.EMPTY_LAST_CONTENT, await);
                 lastWritten = true;
             } else {
                 HttpContent c;
                 while ((c = pending.poll()) != null) {
                     bodySent = true;
                     lastWritten |= c instanceof LastHttpContent;
-                    lastWrite = ch.write(c);
+                    lastWrite = write(ch, c, await);
                 }
             }
             ready = true;
@@ -827,6 +829,10 @@ final class Exchange {
                 });
             }
             ch.read();
+        }
+
+        private ChannelFuture write(Channel ch, HttpObject msg, boolean await) {
+            return await ? ch.write(msg) : ch.write(msg, ch.voidPromise());
         }
 
         void writeBody(HttpContent c) {
@@ -916,7 +922,9 @@ final class Exchange {
             upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
             long length = HttpUtil.getContentLength(resp, -1L);
             HeaderOps.stripHopByHop(h, false);
-            HeaderOps.stripHttp2Extensions(h);
+            if (h2Upstream) {
+                HeaderOps.stripHttp2Extensions(h);
+            }
             applyResponseFilters(h);
             selection.onResponseHeaders(h);
             resp.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -947,9 +955,9 @@ final class Exchange {
                 return;
             }
             downstream.flush();
+            Channel ch = channel;
             ChannelFuture w = lastDownstreamWrite;
             lastDownstreamWrite = null;
-            Channel ch = channel;
             if (w == null || w.isDone()) {
                 if (w == null || w.isSuccess()) {
                     ch.read();

@@ -1,7 +1,10 @@
 package dev.nantian.proxy.internal;
 
 import dev.nantian.proxy.accesslog.internal.ResponseFlags;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
 import java.net.SocketAddress;
 
 /**
@@ -10,6 +13,8 @@ import java.net.SocketAddress;
  * to the exchange's event loop.
  */
 final class ExchangeRecord {
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+
     final long startMillis = System.currentTimeMillis();
     final long startNanos = System.nanoTime();
     final HttpRequest request;
@@ -32,9 +37,24 @@ final class ExchangeRecord {
     SocketAddress client;
     private boolean finished;
 
-    ExchangeRecord(HttpRequest request, boolean h2) {
+    /**
+     * The request headers the access log shows, as the client sent them: read when the exchange starts, since the
+     * request's headers become the upstream request's and filters change them. {@code null} without an access log.
+     */
+    String host;
+
+    String userAgent;
+    String requestId;
+
+    ExchangeRecord(HttpRequest request, boolean h2, boolean logged) {
         this.request = request;
         this.h2 = h2;
+        if (logged) {
+            HttpHeaders h = request.headers();
+            host = h.get(HttpHeaderNames.HOST);
+            userAgent = h.get(HttpHeaderNames.USER_AGENT);
+            requestId = h.get(X_REQUEST_ID);
+        }
     }
 
     /** Closes the account; returns false if it was closed already. */

@@ -15,6 +15,11 @@ import java.util.Map;
 /** Header rules shared by requests and responses: hop-by-hop stripping, Gateway API modifiers, forwarding headers. */
 public final class HeaderOps {
     private static final String HTTP2_EXTENSION_PREFIX = "x-http2-";
+    // Constants: an AsciiString caches its hash, a String literal is hashed again on every lookup.
+    private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
 
     private HeaderOps() {}
 
@@ -51,7 +56,7 @@ public final class HeaderOps {
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
         headers.remove(HttpHeaderNames.PROXY_CONNECTION);
         headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-        headers.remove("http2-settings");
+        headers.remove(HTTP2_SETTINGS);
         headers.remove(HttpHeaderNames.UPGRADE);
         if (keepWebSocketUpgrade && upgrade != null && isWebSocket(upgrade)) {
             headers.set(HttpHeaderNames.UPGRADE, upgrade);
@@ -118,11 +123,11 @@ public final class HeaderOps {
      * {@code X-Forwarded-Proto} and {@code X-Forwarded-Host} describe this hop and replace what the client sent.
      */
     public static void addForwarded(HttpHeaders headers, String clientIp, String scheme, String originalHost) {
-        String xff = headers.get("x-forwarded-for");
-        headers.set("x-forwarded-for", xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
-        headers.set("x-forwarded-proto", scheme);
+        String xff = headers.get(X_FORWARDED_FOR);
+        headers.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
+        headers.set(X_FORWARDED_PROTO, scheme);
         if (originalHost != null) {
-            headers.set("x-forwarded-host", originalHost);
+            headers.set(X_FORWARDED_HOST, originalHost);
         }
     }
 }

@@ -68,11 +68,10 @@ final class Http1Pool implements EndpointPool {
                         ch.pipeline()
                                 .addLast(
                                         IDLE,
+                                        // Reads only: a pooled connection keeps a read pending, and one in use
+                                        // ignores the timeout (timing writes adds a listener to each of them).
                                         new IdleStateHandler(
-                                                0,
-                                                0,
-                                                settings.upstreamIdleTimeout().toMillis(),
-                                                TimeUnit.MILLISECONDS))
+                                                settings.upstreamIdleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast(
                                         CODEC,
                                         new HttpClientCodec(

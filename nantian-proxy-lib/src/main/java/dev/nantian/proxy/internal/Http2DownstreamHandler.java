@@ -66,6 +66,7 @@ final class Http2DownstreamHandler extends Http2ConnectionHandler {
     private final Runnable flushTask = this::flushNow;
     private ChannelHandlerContext ctx;
     private ConnectionInfo connectionInfo;
+    private String clientIp;
     private boolean draining;
     private boolean windowOpened;
     /** Between {@code channelRead} and {@code channelReadComplete}, which flushes whatever was written meanwhile. */
@@ -122,6 +123,16 @@ final class Http2DownstreamHandler extends Http2ConnectionHandler {
             connectionInfo = info;
         }
         return info;
+    }
+
+    /** The client's IP address as text, shared by the streams. */
+    String clientIp() {
+        String ip = clientIp;
+        if (ip == null) {
+            ip = DownstreamHandler.ipText(ctx.channel().remoteAddress());
+            clientIp = ip;
+        }
+        return ip;
     }
 
     /** Gives {@code n} request bytes an exchange took back to the client's window (a WINDOW_UPDATE when due). */

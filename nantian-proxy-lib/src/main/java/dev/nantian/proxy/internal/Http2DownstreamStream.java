@@ -339,6 +339,11 @@ final class Http2DownstreamStream implements Downstream {
     }
 
     @Override
+    public String clientIp() {
+        return connection.clientIp();
+    }
+
+    @Override
     public Channel channel() {
         return connection.ctx().channel();
     }

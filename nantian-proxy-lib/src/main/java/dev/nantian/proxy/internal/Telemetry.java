@@ -8,10 +8,7 @@ import dev.nantian.proxy.metrics.ProxyMetrics;
 import dev.nantian.proxy.metrics.internal.ProxyMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import java.util.function.ToDoubleBiFunction;
 
@@ -21,7 +18,6 @@ import java.util.function.ToDoubleBiFunction;
  */
 public final class Telemetry implements AutoCloseable {
     private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf(Telemetry.class, "counted");
-    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final String HTTP_2 = "HTTP/2";
 
     private final AccessLogger accessLog;
@@ -52,6 +48,11 @@ public final class Telemetry implements AutoCloseable {
         return new Telemetry(null, null);
     }
 
+    /** True when exchanges are written to an access log (which reads the request headers as the client sent them). */
+    boolean logsAccess() {
+        return accessLog != null;
+    }
+
     /** An exchange ended; {@code r} is final. Runs on the exchange's event loop. */
     void exchangeDone(ExchangeRecord r) {
         if (meters == null && accessLog == null) {
@@ -71,7 +72,6 @@ public final class Telemetry implements AutoCloseable {
         if (accessLog != null && accessLog.sample(route == null ? RouteLogPolicy.INHERIT : route.logPolicy())) {
             // Only strings and numbers cross to the writer thread, never Netty objects.
             HttpRequest req = r.request;
-            HttpHeaders h = req.headers();
             EndpointKey up = r.upstream;
             accessLog.offer(new AccessLogEntry(
                     r.startMillis,
@@ -80,7 +80,7 @@ public final class Telemetry implements AutoCloseable {
                     req.method().name(),
                     req.uri(),
                     r.h2 ? HTTP_2 : req.protocolVersion().text(),
-                    h.get(HttpHeaderNames.HOST),
+                    r.host,
                     r.status,
                     r.flags,
                     r.bytesReceived,
@@ -89,8 +89,8 @@ public final class Telemetry implements AutoCloseable {
                     up == null ? 0 : up.port(),
                     cluster,
                     route == null ? null : route.displayName(),
-                    h.get(HttpHeaderNames.USER_AGENT),
-                    h.get(X_REQUEST_ID),
+                    r.userAgent,
+                    r.requestId,
                     r.logFields));
         }
     }

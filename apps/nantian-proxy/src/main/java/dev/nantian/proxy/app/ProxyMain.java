@@ -1,6 +1,7 @@
 package dev.nantian.proxy.app;
 
 import dev.nantian.core.ConfigValidationException;
+import dev.nantian.proxy.NettyDefaults;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -37,6 +38,7 @@ public final class ProxyMain {
     private ProxyMain() {}
 
     public static void main(String[] args) {
+        NettyDefaults.applyLeakDetectionDefault();
         int code = run(args, System.out, System.err);
         if (code != 0) {
             System.exit(code);
