@@ -417,6 +417,33 @@ class LoadBalancingIT {
     }
 
     @Test
+    void healthChecksKeepTheirConnectionBetweenChecks() throws Exception {
+        TestBackend a = backend("a");
+        TestBackend h2 = TestBackend.h2c("h2");
+        backends.add(h2);
+        serve(snapshot(
+                "v1",
+                prefixTo("all", "/", CLUSTER),
+                cluster(a).healthCheck(check(1, 2)).build(),
+                Cluster.builder("h2")
+                        .addEndpoint(endpoint(h2))
+                        .protocol(UpstreamProtocol.H2C)
+                        .healthCheck(check(1, 2))
+                        .build()));
+        // Checks every 50 ms, and no proxied traffic: every connection the backends see is a checker's.
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.healthPassed.get() >= 10 && h2.healthPassed.get() >= 10);
+        assertThat(a.connections.get()).as("HTTP/1.1 keep-alive between checks").isEqualTo(1);
+        assertThat(h2.connections.get())
+                .as("one HTTP/2 connection, a stream per check")
+                .isEqualTo(1);
+
+        // A failing answer keeps the connection too; an endpoint that closes it gets a new one at the next check.
+        a.health(503);
+        await().atMost(Duration.ofSeconds(5)).until(() -> health(a) == EndpointHealth.UNHEALTHY);
+        assertThat(a.connections.get()).isEqualTo(1);
+    }
+
+    @Test
     void anUnchangedClusterKeepsItsHealthAcrossASwap() throws Exception {
         TestBackend a = backend("a");
         TestBackend b = backend("b");

@@ -13,9 +13,9 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Active HTTP health checking of one endpoint of one cluster: every {@code interval} (plus up to 10% random jitter,
- * so that checkers started together drift apart) a {@code GET path} over a new connection that speaks the cluster's
- * protocol (HTTP/1.1; HTTP/2 as one stream for h2c and h2 clusters), over TLS when the cluster has TLS, which must
+ * so that checkers started together drift apart) a {@code GET path} in the cluster's protocol (HTTP/1.1; HTTP/2 as a
+ * stream for h2c and h2 clusters), over TLS when the cluster has TLS, on one connection kept between checks while the
+ * endpoint keeps it alive (a failed or timed-out check closes it, and the next one connects anew), which must
  * answer with an expected status within {@code timeout}. After
  * {@code unhealthyThreshold} failures in a row the endpoint turns unhealthy, after {@code healthyThreshold} successes
  * in a row healthy again.
@@ -61,6 +62,8 @@ final class HealthChecker {
 
     private ScheduledFuture<?> next;
     private Probe current;
+    /** The connection kept between checks (HTTP/1.1 keep-alive, or the HTTP/2 connection the streams run on). */
+    private Channel connection;
 
     HealthChecker(
             ClusterHealth cluster,
@@ -107,6 +110,7 @@ final class HealthChecker {
                 next.cancel(false);
             }
             finish(current, null);
+            closeConnection();
         });
     }
 
@@ -130,6 +134,14 @@ final class HealthChecker {
         current = probe;
         probe.timeout = loop.schedule(
                 () -> finish(probe, Boolean.FALSE), check.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        Channel open = connection;
+        if (open != null && open.isActive()) {
+            // The connection of the previous check, kept alive: no handshake, and one connection per checker.
+            probe.channel = open;
+            sendOn(probe, open);
+            return;
+        }
+        closeConnection();
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
@@ -144,7 +156,7 @@ final class HealthChecker {
                             ch.pipeline().addLast(key.tls().newHandler(ch.alloc(), key.port()));
                         }
                         if (key.http2()) {
-                            // h2c by prior knowledge, or h2 over TLS: the check is one stream on its own connection
+                            // h2c by prior knowledge, or h2 over TLS: each check is one stream
                             ch.pipeline()
                                     .addLast(Http2FrameCodecBuilder.forClient().build())
                                     .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter() {
@@ -154,43 +166,59 @@ final class HealthChecker {
                                         }
                                     }));
                         } else {
-                            ch.pipeline().addLast(new HttpClientCodec()).addLast(new ResponseHandler(probe));
+                            ch.pipeline().addLast(new HttpClientCodec()).addLast(new ResponseHandler(null));
                         }
                     }
                 });
         ChannelFuture f = b.connect(key.address(), key.port());
         probe.channel = f.channel();
+        connection = f.channel();
         f.addListener(c -> {
             if (!c.isSuccess()) {
                 finish(probe, Boolean.FALSE);
                 return;
             }
-            if (probe.done) {
-                f.channel().close();
-                return;
+            if (!probe.done) {
+                sendOn(probe, f.channel());
             }
-            if (!key.http2()) {
-                send(probe, f.channel());
-                return;
-            }
-            new Http2StreamChannelBootstrap(f.channel())
-                    .handler(new ChannelInitializer<Http2StreamChannel>() {
-                        @Override
-                        protected void initChannel(Http2StreamChannel stream) {
-                            stream.pipeline()
-                                    .addLast(new Http2StreamFrameToHttpObjectCodec(false))
-                                    .addLast(new ResponseHandler(probe));
-                        }
-                    })
-                    .open()
-                    .addListener(s -> {
-                        if (!s.isSuccess()) {
-                            finish(probe, Boolean.FALSE);
-                        } else if (!probe.done) {
-                            send(probe, (Channel) s.getNow());
-                        }
-                    });
         });
+    }
+
+    /** Sends {@code probe}'s request on {@code connection}: on the connection itself for HTTP/1.1, as a stream for HTTP/2. */
+    private void sendOn(Probe probe, Channel connection) {
+        if (!key.http2()) {
+            send(probe, connection);
+            return;
+        }
+        new Http2StreamChannelBootstrap(connection)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.pipeline()
+                                .addLast(new Http2StreamFrameToHttpObjectCodec(false))
+                                .addLast(new ResponseHandler(probe));
+                    }
+                })
+                .open()
+                .addListener(s -> {
+                    if (!s.isSuccess()) {
+                        finish(probe, Boolean.FALSE);
+                    } else if (probe.done) {
+                        ((Channel) s.getNow()).close();
+                    } else {
+                        probe.stream = (Channel) s.getNow();
+                        send(probe, probe.stream);
+                    }
+                });
+    }
+
+    /** Closes the kept connection, if any. Event loop. */
+    private void closeConnection() {
+        Channel c = connection;
+        connection = null;
+        if (c != null) {
+            c.close();
+        }
     }
 
     /**
@@ -223,9 +251,6 @@ final class HealthChecker {
                 .set(HttpHeaderNames.HOST, check.host().orElse(key.address()))
                 .set(HttpHeaderNames.USER_AGENT, USER_AGENT)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-        if (!key.http2()) {
-            req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
         ch.writeAndFlush(req).addListener(w -> {
             if (!w.isSuccess()) {
                 finish(probe, Boolean.FALSE);
@@ -233,32 +258,47 @@ final class HealthChecker {
         });
     }
 
-    /** One check: its connection and timer. */
+    /** One check: its connection (and stream, on HTTP/2) and timer. */
     private static final class Probe {
         Channel channel;
+        Channel stream;
         ScheduledFuture<?> timeout;
         boolean done;
+        /** The endpoint answered and lets the connection live on: the next check reuses it. */
+        boolean reusable;
     }
 
-    /** Reads the response head, and closes when it has the status. */
+    /**
+     * Reads responses: a stream's (for the probe it was opened for), or an HTTP/1.1 connection's (for the check in
+     * flight; the rest of a response body is read and dropped, so the connection is ready for the next check).
+     */
     private final class ResponseHandler extends ChannelInboundHandlerAdapter {
-        private final Probe probe;
+        private final Probe streamProbe;
 
+        /** {@code probe} for an HTTP/2 stream, {@code null} for an HTTP/1.1 connection. */
         ResponseHandler(Probe probe) {
-            this.probe = probe;
+            this.streamProbe = probe;
+        }
+
+        private Probe probe() {
+            return streamProbe != null ? streamProbe : current;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
-                if (msg instanceof HttpResponse resp) {
+                Probe probe = probe();
+                if (msg instanceof HttpResponse resp && probe != null) {
                     int code = resp.status().code();
-                    boolean ok = resp.decoderResult().isSuccess()
-                            && code >= check.expectedStatusMin()
-                            && code <= check.expectedStatusMax();
+                    if (code >= 100 && code < 200) {
+                        return;
+                    }
+                    boolean decoded = resp.decoderResult().isSuccess();
+                    boolean ok = decoded && code >= check.expectedStatusMin() && code <= check.expectedStatusMax();
                     if (!ok && log.isDebugEnabled()) {
                         log.debug("health check of {} in {}: status {}", key, cluster.name, code);
                     }
+                    probe.reusable = decoded && (key.http2() || HttpUtil.isKeepAlive(resp));
                     finish(probe, ok);
                 }
             } finally {
@@ -268,13 +308,22 @@ final class HealthChecker {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            finish(probe, Boolean.FALSE);
+            if (streamProbe == null && connection == ctx.channel()) {
+                connection = null;
+            }
+            Probe probe = probe();
+            if (probe != null && (probe.channel == ctx.channel() || probe.stream == ctx.channel())) {
+                finish(probe, Boolean.FALSE);
+            }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.debug("health check of {} in {} failed: {}", key, cluster.name, cause.toString());
-            finish(probe, Boolean.FALSE);
+            Probe probe = probe();
+            if (probe != null) {
+                finish(probe, Boolean.FALSE);
+            }
             ctx.close();
         }
     }
@@ -294,8 +343,17 @@ final class HealthChecker {
         if (probe.timeout != null) {
             probe.timeout.cancel(false);
         }
-        if (probe.channel != null) {
-            probe.channel.close();
+        if (probe.stream != null) {
+            probe.stream.close();
+        }
+        if (!probe.reusable || stopped) {
+            // A timeout, a failure or an answer that closes the connection: its state is unknown or over.
+            if (probe.channel != null) {
+                probe.channel.close();
+                if (connection == probe.channel) {
+                    connection = null;
+                }
+            }
         }
         if (ok == null || stopped) {
             return;
