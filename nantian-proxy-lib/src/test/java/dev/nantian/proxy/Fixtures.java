@@ -2,6 +2,7 @@ package dev.nantian.proxy;
 
 import dev.nantian.core.model.Backend;
 import dev.nantian.core.model.Cluster;
+import dev.nantian.core.model.ConfigSnapshot;
 import dev.nantian.core.model.Endpoint;
 import dev.nantian.core.model.HttpRoute;
 import dev.nantian.core.model.HttpRouteMatch;
@@ -14,16 +15,39 @@ import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.core.model.VirtualHost;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Small builders for test snapshots. */
 final class Fixtures {
     private Fixtures() {}
 
     /** A port that was free a moment ago. */
+    /** A started proxy with {@code eventLoops} event loops serving {@code snapshot}. */
+    static NantianProxy startProxy(ConfigSnapshot snapshot, int eventLoops) throws Exception {
+        NantianProxy proxy = NantianProxy.builder()
+                .eventLoopThreads(eventLoops)
+                .initialSnapshot(snapshot)
+                .build();
+        proxy.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return proxy;
+    }
+
+    /** An event-loop group for test clients; close it with {@link #shutdown}. */
+    static EventLoopGroup clientGroup() {
+        return new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    static void shutdown(EventLoopGroup group) {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);

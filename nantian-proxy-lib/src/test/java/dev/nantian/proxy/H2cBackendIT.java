@@ -9,8 +9,6 @@ import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.testing.echo.EchoServer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
@@ -62,19 +60,15 @@ class H2cBackendIT {
                 .addListener(Fixtures.httpListener(
                         "http", port, List.of(Fixtures.prefixTo("h2c", "/", "infra-backend-v1:8081"))))
                 .build();
-        proxy = NantianProxy.builder()
-                .eventLoopThreads(2)
-                .initialSnapshot(snapshot)
-                .build();
-        proxy.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        proxy = Fixtures.startProxy(snapshot, 2);
+        clientGroup = Fixtures.clientGroup();
     }
 
     @AfterAll
     void stop() {
         proxy.close();
         echo.close();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Fixtures.shutdown(clientGroup);
     }
 
     @Test

@@ -12,9 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -75,12 +73,8 @@ class Http2IT {
                                 prefixTo("trailers", "/trailers", "h2"),
                                 prefixTo("h1", "/", "h1"))))
                 .build();
-        proxy = NantianProxy.builder()
-                .eventLoopThreads(1)
-                .initialSnapshot(snapshot)
-                .build();
-        proxy.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        proxy = Fixtures.startProxy(snapshot, 1);
+        clientGroup = Fixtures.clientGroup();
     }
 
     @AfterAll
@@ -88,7 +82,7 @@ class Http2IT {
         proxy.close();
         h1.close();
         h2.close();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Fixtures.shutdown(clientGroup);
     }
 
     @Test

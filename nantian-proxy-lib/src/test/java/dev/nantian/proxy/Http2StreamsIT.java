@@ -98,12 +98,8 @@ class Http2StreamsIT {
                                 prefixTo("status", "/status", "h1"),
                                 prefixTo("h1", "/h1", "h1"))))
                 .build();
-        proxy = NantianProxy.builder()
-                .eventLoopThreads(1)
-                .initialSnapshot(snapshot)
-                .build();
-        proxy.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        proxy = Fixtures.startProxy(snapshot, 1);
+        clientGroup = Fixtures.clientGroup();
     }
 
     @AfterAll
@@ -111,7 +107,7 @@ class Http2StreamsIT {
         proxy.close();
         h1.close();
         gated.close();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Fixtures.shutdown(clientGroup);
     }
 
     private Http2Headers request(String method, String path) {

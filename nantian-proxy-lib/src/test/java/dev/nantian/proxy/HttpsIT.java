@@ -12,8 +12,6 @@ import dev.nantian.core.model.Secret;
 import dev.nantian.core.model.VirtualHost;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
@@ -40,7 +38,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -108,19 +105,15 @@ class HttpsIT {
                                 List.of("ns/fb"),
                                 Optional.of(new ListenerTls.ClientValidation(List.of("ns/client-ca"), true)))))
                 .build();
-        proxy = NantianProxy.builder()
-                .eventLoopThreads(2)
-                .initialSnapshot(snapshot)
-                .build();
-        proxy.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        proxy = Fixtures.startProxy(snapshot, 2);
+        clientGroup = Fixtures.clientGroup();
     }
 
     @AfterAll
     void stop() {
         proxy.close();
         backend.close();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Fixtures.shutdown(clientGroup);
     }
 
     private Listener https(String name, String hostname, ListenerTls tls) {
