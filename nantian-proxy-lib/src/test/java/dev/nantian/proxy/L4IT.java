@@ -19,6 +19,7 @@ import dev.nantian.core.model.TlsRoute;
 import dev.nantian.core.model.UdpRoute;
 import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.core.model.VirtualHost;
+import dev.nantian.proxy.accesslog.AccessLogSettings;
 import dev.nantian.testing.echo.EchoServer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -38,6 +39,8 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -54,6 +57,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Layer 4: TLS passthrough by SNI next to an HTTPS listener on the same port, TLS terminated for a TLS route, TCP
@@ -75,9 +79,11 @@ class L4IT {
     private int tcpPort;
     private int refusedPort;
     private int udpPort;
+    private Path log;
 
     @BeforeAll
-    void start() throws Exception {
+    void start(@TempDir Path dir) throws Exception {
+        log = dir.resolve("access.log");
         ca = pki.ca("CA");
         TestPki.Issued p1 = pki.leaf("p1.example.com", List.of("p1.example.com"), ca);
         TestPki.Issued p2 = pki.leaf("p2.example.com", List.of("p2.example.com"), ca);
@@ -161,6 +167,12 @@ class L4IT {
         proxy = NantianProxy.builder()
                 .eventLoopThreads(2)
                 .idleTimeout(Duration.ofMillis(800))
+                .accessLog(AccessLogSettings.builder()
+                        .path(log)
+                        .format("%PROTOCOL%|%ROUTE%|%UPSTREAM_CLUSTER%|%RESPONSE_FLAGS%|%BYTES_RECEIVED%|%BYTES_SENT%|"
+                                + "%STATUS%|%CLIENT_IP%")
+                        .sampleRate(1.0)
+                        .build())
                 .initialSnapshot(snapshot)
                 .build();
         proxy.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -208,6 +220,52 @@ class L4IT {
             assertThat(peer.getSubjectX500Principal().getName()).isEqualTo("CN=t.example.com");
             assertThat(http11(s, "t.example.com")).startsWith("HTTP/1.1 200").contains("plain2");
         }
+    }
+
+    @Test
+    void tlsConnectionsAreLoggedWithTheirRouteAndBytes() throws Exception {
+        String response;
+        try (SSLSocket s = tls(tlsPort, "t.example.com")) {
+            s.startHandshake();
+            response = http11(s, "t.example.com");
+        }
+        // Terminated: the bytes are the decrypted stream's.
+        String request = request("t.example.com");
+        String[] t = logLine("TLS|ns/t/rule/0|");
+        assertThat(t[2]).isEqualTo("plain2");
+        assertThat(t[3]).isEqualTo("-");
+        assertThat(Long.parseLong(t[4])).isEqualTo(request.length());
+        assertThat(Long.parseLong(t[5])).isEqualTo(response.getBytes(StandardCharsets.UTF_8).length);
+        assertThat(t[6]).isEqualTo("-");
+        assertThat(t[7]).isEqualTo("127.0.0.1");
+
+        try (SSLSocket s = tls(tlsPort, "p1.example.com")) {
+            s.startHandshake();
+            http11(s, "p1.example.com");
+        }
+        // Passthrough: the encrypted bytes, ClientHello included.
+        String[] p = logLine("TLS|ns/r1/rule/0|");
+        assertThat(p[2]).isEqualTo("pass1");
+        assertThat(Long.parseLong(p[4])).isGreaterThan(request.length());
+        assertThat(Long.parseLong(p[5])).isGreaterThan(0);
+
+        try (SSLSocket s = tls(tlsPort, "p3.example.com")) {
+            assertThatThrownBy(s::startHandshake).isInstanceOf(java.io.IOException.class);
+        }
+        assertThat(logLine("TLS|-|-|NR|")).isNotNull();
+    }
+
+    /** The first access log line starting with {@code prefix}, split at {@code |}, once it is written. */
+    private String[] logLine(String prefix) {
+        return await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> (Files.exists(log) ? Files.readAllLines(log) : List.<String>of())
+                                .stream()
+                                        .filter(l -> l.startsWith(prefix))
+                                        .findFirst()
+                                        .map(l -> l.split("\\|", -1))
+                                        .orElse(null),
+                        f -> f != null);
     }
 
     @Test
@@ -268,8 +326,7 @@ class L4IT {
 
     private static String http11(Socket s, String host) throws Exception {
         OutputStream out = s.getOutputStream();
-        out.write(("GET /l4 HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        out.write(request(host).getBytes(StandardCharsets.US_ASCII));
         out.flush();
         InputStream in = s.getInputStream();
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -279,6 +336,10 @@ class L4IT {
             buf.write(chunk, 0, n);
         }
         return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String request(String host) {
+        return "GET /l4 HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
     }
 
     private SSLSocket tls(int port, String sni) throws Exception {

@@ -39,6 +39,14 @@ import java.util.Set;
  * {@code null}, followed by every field the exchange's extension filters recorded, under its own name as a string
  * ({@code %FIELD(...)%} placeholders add nothing there); the format's literal text is not written.
  *
+ * <p><b>Layer 4.</b> TCP and TLS connections of TCP and TLS routes (passthrough or terminated) and UDP flows of UDP
+ * routes get one line each when they end, through the same format: {@code %PROTOCOL%} is {@code TCP}, {@code TLS} or
+ * {@code UDP}, the byte counts are what the client sent and was sent, {@code %LATENCY_MS%} is how long the connection
+ * or flow lasted, and the HTTP-only placeholders ({@code %METHOD%}, {@code %PATH%}, {@code %HOST%}, {@code %STATUS%},
+ * {@code %USER_AGENT%}, {@code %REQUEST_ID%}) are absent. A refused connection is logged with the reason in
+ * {@code %RESPONSE_FLAGS%} ({@code NR}, {@code NC}, {@code UH}); datagrams dropped for want of a usable backend are
+ * not. Sampling and the route annotations apply to them as to requests.
+ *
  * <p><b>Sampling.</b> Each request draws one random number, once; it is logged when the draw is below the sample
  * rate of its route. The rate applies to every status alike: the product docs define no exception for errors, so
  * 4xx and 5xx responses are sampled like any other (set 1.0 to log everything). A route may override the rate or turn

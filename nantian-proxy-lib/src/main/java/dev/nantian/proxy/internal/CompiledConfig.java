@@ -120,13 +120,13 @@ public final class CompiledConfig {
                         }
                     }
                     if (l.routes() instanceof ListenerRoutes.Tls routes) {
-                        routes.routes().forEach(r -> l4.put(r, new L4Targets(r.backends(), clusters)));
+                        routes.routes().forEach(r -> l4.put(r, new L4Targets(r.meta(), r.backends(), clusters)));
                     }
                 }
             } else if (router instanceof PortRouter.Tcp t) {
-                t.route().ifPresent(r -> l4.put(r, new L4Targets(r.backends(), clusters)));
+                t.route().ifPresent(r -> l4.put(r, new L4Targets(r.meta(), r.backends(), clusters)));
             } else if (router instanceof PortRouter.Udp u) {
-                u.route().ifPresent(r -> l4.put(r, new L4Targets(r.backends(), clusters)));
+                u.route().ifPresent(r -> l4.put(r, new L4Targets(r.meta(), r.backends(), clusters)));
             }
         });
         Map<HttpRoute, CompiledRoute> routes = new IdentityHashMap<>();

@@ -36,10 +36,15 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
             ch.pipeline().addLast(new SniDispatcher(proxy, binding, http));
         } else if (router instanceof PortRouter.Tcp tcp) {
             connections.add(ch);
+            proxy.telemetry().trackConnection(ch);
             L4Targets targets = tcp.route().map(config::l4).orElse(null);
-            EndpointKey endpoint = targets == null ? null : targets.pick();
-            if (endpoint == null) {
-                // No route, or the pick landed on an invalid backend's share: refuse.
+            L4Record record = targets == null
+                    ? L4Record.noRoute(L4Record.TCP, ch.remoteAddress())
+                    : targets.open(L4Record.TCP, ch.remoteAddress());
+            if (record.lease == null) {
+                // No route, or the pick landed on an invalid backend's share or an empty cluster: refuse.
+                record.finish();
+                proxy.telemetry().l4Done(record);
                 ch.close();
                 return;
             }
@@ -48,7 +53,7 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
                             DownstreamInitializer.IDLE,
                             new IdleStateHandler(
                                     0, 0, proxy.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-                    .addLast(new L4Forwarder(proxy, endpoint, false));
+                    .addLast(new L4Forwarder(proxy, record, false));
         } else {
             http.initChannel(ch);
         }

@@ -2,7 +2,8 @@ package dev.nantian.proxy.internal;
 
 /**
  * One attempt's use of one endpoint: counts the request in flight (for least request) until {@link #release()} and
- * feeds its outcome to outlier detection. Clusters that need neither hand out a shared lease whose methods do
+ * feeds its outcome to outlier detection. A TCP or TLS connection or a UDP flow of a layer-4 route holds one lease for
+ * its whole life, so that least request counts open connections. Clusters that need neither hand out a shared lease whose methods do
  * nothing, so the default path allocates nothing. Every method is idempotent after the first outcome or release.
  * Called on the exchange's event loop.
  */
@@ -44,6 +45,14 @@ final class EndpointLease {
         if (cluster != null && !reported) {
             reported = true;
             cluster.recordOutcome(host, status < 500);
+        }
+    }
+
+    /** A layer-4 connection to the endpoint opened (or a UDP flow got its first reply): a success. */
+    void connected() {
+        if (cluster != null && !reported) {
+            reported = true;
+            cluster.recordOutcome(host, true);
         }
     }
 

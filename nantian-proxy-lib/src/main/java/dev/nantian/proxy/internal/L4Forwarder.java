@@ -1,6 +1,8 @@
 package dev.nantian.proxy.internal;
 
+import dev.nantian.proxy.accesslog.internal.ResponseFlags;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -8,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -24,12 +27,18 @@ import org.slf4j.LoggerFactory;
  * traffic either way for {@link ProxySettings#idleTimeout()} is closed (there is no separate layer-4 idle timeout
  * yet). Closing either side closes the other once pending writes are flushed.
  *
+ * <p>The connection's {@link L4Record} holds the endpoint's lease until the connection closes, learns whether the
+ * upstream connected, counts the bytes each way (received as read from the client, sent once written to it) and
+ * goes to {@link Telemetry#l4Done} when the connection closes. An exception on either side (a reset) flags the entry
+ * ({@code UC} or {@code DC}); a plain close from either side does not.
+ *
  * <p>Every method runs on the downstream channel's event loop, which the upstream connection shares.
  */
 final class L4Forwarder extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(L4Forwarder.class);
 
     private final ProxyContext proxy;
+    private final L4Record record;
     private final EndpointKey endpoint;
     private final boolean afterHandshake;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
@@ -41,12 +50,13 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
     private boolean closed;
 
     /**
-     * @param endpoint where to connect
+     * @param record the connection's account, with a lease on the endpoint to connect to
      * @param afterHandshake wait for the TLS handshake in front to succeed before connecting (terminated TLS routes)
      */
-    L4Forwarder(ProxyContext proxy, EndpointKey endpoint, boolean afterHandshake) {
+    L4Forwarder(ProxyContext proxy, L4Record record, boolean afterHandshake) {
         this.proxy = proxy;
-        this.endpoint = endpoint;
+        this.record = record;
+        this.endpoint = record.endpoint();
         this.afterHandshake = afterHandshake;
     }
 
@@ -75,6 +85,7 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
                         "TLS handshake with {} failed: {}",
                         ctx.channel().remoteAddress(),
                         done.cause().toString());
+                record.flags |= ResponseFlags.DOWNSTREAM_PROTOCOL_ERROR;
                 ctx.close();
             }
             return;
@@ -95,6 +106,7 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
             return;
         }
         connecting = true;
+        record.upstream = endpoint;
         Channel down = ctx.channel();
         Bootstrap b = new Bootstrap()
                 .group(down.eventLoop())
@@ -103,15 +115,18 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, proxy.settings().allocator())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, endpoint.connectTimeoutMillis())
-                .handler(new Relay(down));
+                .handler(new Relay(down, record));
         ChannelFuture f = b.connect(endpoint.address(), endpoint.port());
         upstream = f.channel();
         f.addListener((ChannelFutureListener) cf -> {
             if (!cf.isSuccess()) {
                 log.debug("connect to {} failed: {}", endpoint, cf.cause().toString());
+                record.connectFailed();
+                proxy.telemetry().upstreamConnectFailed(record.cluster, endpoint);
                 ctx.close();
                 return;
             }
+            record.connected();
             if (closed) {
                 cf.channel().close();
                 return;
@@ -134,6 +149,9 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (msg instanceof ByteBuf b) {
+            record.bytesReceived += b.readableBytes();
+        }
         if (!ready) {
             // Bytes that came with the ClientHello or before the upstream connected keep their order.
             pending.add(msg);
@@ -143,6 +161,7 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
             if (f.isSuccess()) {
                 ctx.channel().read();
             } else {
+                record.flags |= ResponseFlags.UPSTREAM_RESET;
                 ctx.close();
             }
         });
@@ -167,6 +186,11 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
+            record.flags |= ResponseFlags.DOWNSTREAM_RESET;
+            log.debug("downstream {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else if (cause instanceof DecoderException) {
+            // e.g. a broken TLS record of a terminated TLS route
+            record.flags |= ResponseFlags.DOWNSTREAM_PROTOCOL_ERROR;
             log.debug("downstream {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.debug("downstream {} failed", ctx.channel().remoteAddress(), cause);
@@ -186,6 +210,9 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
         if (upstream != null) {
             closeOnFlush(upstream);
         }
+        if (record.finish()) {
+            proxy.telemetry().l4Done(record);
+        }
     }
 
     static void closeOnFlush(Channel ch) {
@@ -199,9 +226,11 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
     /** The upstream side: what it reads goes downstream, and it reads again once that was written. */
     private static final class Relay extends ChannelInboundHandlerAdapter {
         private final Channel downstream;
+        private final L4Record record;
 
-        Relay(Channel downstream) {
+        Relay(Channel downstream, L4Record record) {
             this.downstream = downstream;
+            this.record = record;
         }
 
         @Override
@@ -211,10 +240,13 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
+            int size = msg instanceof ByteBuf b ? b.readableBytes() : 0;
             downstream.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
+                    record.bytesSent += size;
                     ctx.channel().read();
                 } else {
+                    record.flags |= ResponseFlags.DOWNSTREAM_RESET;
                     ctx.close();
                 }
             });
@@ -228,6 +260,7 @@ final class L4Forwarder extends ChannelInboundHandlerAdapter {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.debug("upstream {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            record.flags |= ResponseFlags.UPSTREAM_RESET;
             ctx.close();
         }
     }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *       the same exchange path as cleartext connections;
  *   <li>TLS listener, passthrough: the ClientHello and everything after it are spliced to a backend of the route;
  *   <li>TLS listener, terminate: TLS here, the decrypted stream spliced to a backend;
- *   <li>nothing serves the name: the connection is closed.
+ *   <li>nothing serves the name: the connection is closed (and logged with {@code NR}).
  * </ul>
  *
  * Runs on the connection's event loop. The lookup is synchronous: the router and the contexts were built with the
@@ -71,6 +71,10 @@ final class SniDispatcher extends AbstractSniHandler<SniMatchResult> {
                 || match.outcome() == SniMatchResult.Outcome.NO_LISTENER
                 || match.outcome() == SniMatchResult.Outcome.NO_ROUTE) {
             log.debug("no TLS listener or route on {} for server name {}; closing", binding, hostname);
+            proxy.telemetry().trackConnection(ctx.channel());
+            L4Record record = L4Record.noRoute(L4Record.TLS, ctx.channel().remoteAddress());
+            record.finish();
+            proxy.telemetry().l4Done(record);
             ctx.close();
             return;
         }
@@ -82,10 +86,15 @@ final class SniDispatcher extends AbstractSniHandler<SniMatchResult> {
             ctx.pipeline().replace(this, "ssl", ssl);
             return;
         }
+        proxy.telemetry().trackConnection(ctx.channel());
         L4Targets targets = config.l4(match.route());
-        EndpointKey endpoint = targets == null ? null : targets.pick();
-        if (endpoint == null) {
+        L4Record record = targets == null
+                ? L4Record.noRoute(L4Record.TLS, ctx.channel().remoteAddress())
+                : targets.open(L4Record.TLS, ctx.channel().remoteAddress());
+        if (record.lease == null) {
             log.debug("TLS route for {} on {} has no usable backend; closing", hostname, binding);
+            record.finish();
+            proxy.telemetry().l4Done(record);
             ctx.close();
             return;
         }
@@ -97,12 +106,12 @@ final class SniDispatcher extends AbstractSniHandler<SniMatchResult> {
                         new IdleStateHandler(
                                 0, 0, proxy.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         if (passthrough) {
-            ctx.pipeline().addAfter(DownstreamInitializer.IDLE, "l4", new L4Forwarder(proxy, endpoint, false));
+            ctx.pipeline().addAfter(DownstreamInitializer.IDLE, "l4", new L4Forwarder(proxy, record, false));
             // Removing this decoder hands the buffered ClientHello on to the forwarder.
             ctx.pipeline().remove(this);
         } else {
             SslHandler ssl = config.serverTls(listener).select(hostname).newHandler(ctx.alloc());
-            ctx.pipeline().addAfter(DownstreamInitializer.IDLE, "l4", new L4Forwarder(proxy, endpoint, true));
+            ctx.pipeline().addAfter(DownstreamInitializer.IDLE, "l4", new L4Forwarder(proxy, record, true));
             ctx.pipeline().replace(this, "ssl", ssl);
         }
     }

@@ -95,6 +95,52 @@ public final class Telemetry implements AutoCloseable {
         }
     }
 
+    /**
+     * A TCP or TLS connection or a UDP flow of a layer-4 route (or one refused for want of a route) ended; {@code r}
+     * is finished. Runs on the connection's or UDP listener's event loop.
+     */
+    void l4Done(L4Record r) {
+        if (meters == null && accessLog == null) {
+            return;
+        }
+        RouteTelemetry route = r.route;
+        String cluster = r.cluster == null ? null : r.cluster.name();
+        if (meters != null) {
+            meters.recordL4(
+                    route == null ? ProxyMetrics.NONE : route.displayName(),
+                    cluster == null ? ProxyMetrics.NONE : cluster,
+                    metricProtocol(r.protocol),
+                    r.bytesReceived,
+                    r.bytesSent);
+        }
+        if (accessLog != null && accessLog.sample(route == null ? RouteLogPolicy.INHERIT : route.logPolicy())) {
+            EndpointKey up = r.upstream;
+            accessLog.offer(AccessLogEntry.layer4(
+                    r.startMillis,
+                    r.durationNanos,
+                    r.client,
+                    r.protocol,
+                    r.flags,
+                    r.bytesReceived,
+                    r.bytesSent,
+                    up == null ? null : up.address(),
+                    up == null ? 0 : up.port(),
+                    cluster,
+                    route == null ? null : route.displayName()));
+        }
+    }
+
+    private static String metricProtocol(String protocol) {
+        switch (protocol) {
+            case L4Record.TCP:
+                return "tcp";
+            case L4Record.TLS:
+                return "tls";
+            default:
+                return "udp";
+        }
+    }
+
     /** A connection to {@code endpoint} of {@code cluster} could not be opened. Event loop. */
     void upstreamConnectFailed(ClusterState cluster, EndpointKey endpoint) {
         if (meters != null) {

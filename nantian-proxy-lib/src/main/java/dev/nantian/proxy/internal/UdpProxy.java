@@ -2,6 +2,7 @@ package dev.nantian.proxy.internal;
 
 import dev.nantian.core.routing.Binding;
 import dev.nantian.core.routing.PortRouter;
+import dev.nantian.proxy.accesslog.internal.ResponseFlags;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -32,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded: at most {@link #MAX_FLOWS} flows per listener (datagrams of new clients are dropped beyond that) and
  * at most {@link #MAX_QUEUED} datagrams queued per flow while its socket is being set up. Datagrams with no route, or
  * whose pick lands on an invalid backend, are dropped, as UDP has no way to refuse.
+ *
+ * <p>A flow leases its endpoint for its whole life (least request counts open flows; a consistent-hash cluster hashes
+ * the client's IP). Its first reply reports the endpoint healthy to outlier detection, an ICMP error before any reply
+ * (the socket's exception) reports a connect failure; silence reports nothing, as UDP cannot tell a lost datagram
+ * from a dead backend. When the flow ends, its {@link L4Record} (bytes each way, flags) goes to the access log and
+ * metrics. Dropped datagrams of clients without a flow are neither logged nor counted: there is no flow to end, and
+ * one line per datagram would let a sender flood the log. Per datagram, flows only add to two counters.
  *
  * <p>The listening socket and all its flows run on one event loop, so the flow table needs no locks.
  */
@@ -117,16 +125,18 @@ final class UdpProxy extends ChannelInboundHandlerAdapter {
         L4Targets targets = router instanceof PortRouter.Udp udp
                 ? udp.route().map(config::l4).orElse(null)
                 : null;
-        EndpointKey endpoint = targets == null ? null : targets.pick();
-        if (endpoint == null) {
-            log.debug("UDP datagram from {} on {} has no usable backend; dropped", client, binding);
-            return null;
-        }
         if (flows.size() >= MAX_FLOWS) {
             log.debug("UDP listener {} has {} flows; dropping a datagram from {}", binding, flows.size(), client);
             return null;
         }
-        Flow flow = new Flow(client);
+        L4Record record = targets == null ? null : targets.openOrNull(L4Record.UDP, client);
+        if (record == null) {
+            log.debug("UDP datagram from {} on {} has no usable backend; dropped", client, binding);
+            return null;
+        }
+        EndpointKey endpoint = record.endpoint();
+        record.upstream = endpoint;
+        Flow flow = new Flow(client, record);
         flows.put(client, flow);
         ChannelFuture f = new Bootstrap()
                 .group(ctx.channel().eventLoop())
@@ -147,6 +157,7 @@ final class UdpProxy extends ChannelInboundHandlerAdapter {
                         client,
                         endpoint,
                         c.cause().toString());
+                flow.connectFailed();
                 flow.close();
             }
         });
@@ -185,18 +196,24 @@ final class UdpProxy extends ChannelInboundHandlerAdapter {
     /** One client's flow. */
     private final class Flow {
         final InetSocketAddress client;
+        final L4Record record;
         final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
         Channel upstream;
         boolean ready;
         boolean closed;
+        /** Set by the first reply, which tells outlier detection the endpoint is there. */
+        boolean answered;
+
         long lastActive = System.nanoTime();
 
-        Flow(InetSocketAddress client) {
+        Flow(InetSocketAddress client, L4Record record) {
             this.client = client;
+            this.record = record;
         }
 
         void send(ByteBuf datagram) {
             lastActive = System.nanoTime();
+            record.bytesReceived += datagram.readableBytes();
             if (closed) {
                 datagram.release();
             } else if (ready) {
@@ -219,11 +236,31 @@ final class UdpProxy extends ChannelInboundHandlerAdapter {
 
         void reply(ByteBuf datagram) {
             lastActive = System.nanoTime();
+            if (!answered) {
+                answered = true;
+                record.connected();
+            }
             if (listening == null || !listening.isActive()) {
                 datagram.release();
                 return;
             }
+            record.bytesSent += datagram.readableBytes();
             listening.writeAndFlush(new DatagramPacket(datagram, client), listening.voidPromise());
+        }
+
+        /** The upstream socket could not be set up, or reported an error (ICMP) before any reply. */
+        void connectFailed() {
+            record.connectFailed();
+            proxy.telemetry().upstreamConnectFailed(record.cluster, record.endpoint());
+        }
+
+        /** The upstream socket failed: before any reply, the endpoint is not there; after, the flow was cut. */
+        void upstreamFailed() {
+            if (answered) {
+                record.flags |= ResponseFlags.UPSTREAM_RESET;
+            } else {
+                connectFailed();
+            }
         }
 
         /** Ends the flow and forgets it. */
@@ -243,6 +280,9 @@ final class UdpProxy extends ChannelInboundHandlerAdapter {
             }
             if (upstream != null) {
                 upstream.close();
+            }
+            if (record.finish()) {
+                proxy.telemetry().l4Done(record);
             }
         }
     }
@@ -276,6 +316,7 @@ final class UdpProxy extends ChannelInboundHandlerAdapter {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // e.g. ICMP port unreachable on a connected socket: the backend is not there; end the flow.
             log.debug("UDP flow {} upstream error: {}", flow.client, cause.toString());
+            flow.upstreamFailed();
             ctx.close();
         }
     }

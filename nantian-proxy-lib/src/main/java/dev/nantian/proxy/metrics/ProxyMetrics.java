@@ -8,7 +8,10 @@ package dev.nantian.proxy.metrics;
  * <p>Request meters carry the tags {@value #TAG_ROUTE} ({@code namespace/name/rule}, or {@value #NONE} when no route
  * matched), {@value #TAG_CLUSTER} (or {@value #NONE} when the request never left the proxy), {@value #TAG_CODE} (the
  * status, {@code 0} when the client went away before a response head) and {@value #TAG_CODE_CLASS} ({@code 2xx}, ...).
- * Without a registry the proxy records nothing and pays nothing per request.
+ * Layer-4 meters ({@value #L4_CONNECTIONS}, {@value #L4_RECEIVED_BYTES}, {@value #L4_SENT_BYTES}) carry
+ * {@value #TAG_ROUTE}, {@value #TAG_CLUSTER} and {@value #TAG_PROTOCOL} ({@code tcp}, {@code tls} or {@code udp}) and
+ * are recorded when a TCP or TLS connection closes or a UDP flow ends. Without a registry the proxy records nothing
+ * and pays nothing per request.
  */
 public final class ProxyMetrics {
     /** Counter: requests answered, tagged route, cluster, code, code_class. */
@@ -25,6 +28,18 @@ public final class ProxyMetrics {
 
     /** Counter, bytes: response body bytes sent, tagged route, cluster, code, code_class. */
     public static final String RESPONSE_BODY_BYTES = "nantian.proxy.response.body";
+
+    /**
+     * Counter: TCP and TLS connections (TCPRoute, TLSRoute) and UDP flows (UDPRoute) that ended, refused ones
+     * included (cluster {@value #NONE}), tagged route, cluster, protocol.
+     */
+    public static final String L4_CONNECTIONS = "nantian.proxy.l4.connections";
+
+    /** Counter, bytes: bytes received from clients over TCP, TLS and UDP routes, tagged route, cluster, protocol. */
+    public static final String L4_RECEIVED_BYTES = "nantian.proxy.l4.received";
+
+    /** Counter, bytes: bytes sent to clients over TCP, TLS and UDP routes, tagged route, cluster, protocol. */
+    public static final String L4_SENT_BYTES = "nantian.proxy.l4.sent";
 
     /** Counter: upstream connections that could not be opened, tagged cluster and endpoint ({@code host:port}). */
     public static final String UPSTREAM_CONNECT_ERRORS = "nantian.proxy.upstream.connect.errors";
@@ -67,6 +82,9 @@ public final class ProxyMetrics {
 
     /** Tag: the status class, {@code 1xx} to {@code 5xx}, or {@code none}. */
     public static final String TAG_CODE_CLASS = "code_class";
+
+    /** Tag: the layer-4 protocol, {@code tcp}, {@code tls} or {@code udp}. */
+    public static final String TAG_PROTOCOL = "protocol";
 
     /** Tag: an endpoint, {@code host:port}. */
     public static final String TAG_ENDPOINT = "endpoint";

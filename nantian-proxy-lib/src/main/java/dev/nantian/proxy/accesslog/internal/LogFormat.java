@@ -24,14 +24,18 @@ import java.util.Set;
  *
  * <p>Text mode writes {@code -} for an absent value and escapes {@code "}, {@code \} and control characters as
  * {@code \xHH} (as nginx does), so a client cannot forge a line or hide text from a terminal. JSON mode writes
- * {@code null} for an absent value and numbers as numbers.
+ * {@code null} for an absent value and numbers as numbers. Layer-4 entries ({@link AccessLogEntry#layer4}) go through
+ * the same format: their HTTP-only fields (method, path, host, status, user agent, request id) are absent.
  *
  * <p>Immutable and thread-safe; rendering runs on the writer thread.
  */
 public final class LogFormat {
     /** The placeholders, named as in {@code access.format}. */
     public enum Field {
-        /** When the request head arrived, ISO-8601 UTC with milliseconds. */
+        /**
+         * When the request head arrived (layer 4: the connection was accepted, or the flow began), ISO-8601 UTC with
+         * milliseconds.
+         */
         START_TIME,
         /** The client's IP address (the TCP peer). */
         CLIENT_IP,
@@ -39,19 +43,22 @@ public final class LogFormat {
         METHOD,
         /** The request target as received, with its query. */
         PATH,
-        /** {@code HTTP/1.0}, {@code HTTP/1.1} or {@code HTTP/2}. */
+        /** {@code HTTP/1.0}, {@code HTTP/1.1} or {@code HTTP/2}; {@code TCP}, {@code TLS} or {@code UDP} (layer 4). */
         PROTOCOL,
         /** The {@code Host} or {@code :authority} the client sent. */
         HOST,
-        /** The status sent to the client; 0 when the exchange ended before a response head. */
+        /** The status sent to the client; 0 when the exchange ended before a response head; absent for layer 4. */
         STATUS,
         /** {@link ResponseFlags} codes, comma-separated. */
         RESPONSE_FLAGS,
-        /** Request body bytes received. */
+        /** Request body bytes received; layer 4: bytes received from the client. */
         BYTES_RECEIVED,
-        /** Response body bytes sent. */
+        /** Response body bytes sent; layer 4: bytes sent to the client. */
         BYTES_SENT,
-        /** Milliseconds from the request head to the last response byte written. */
+        /**
+         * Milliseconds from the request head to the last response byte written; layer 4: how long the connection or
+         * flow lasted.
+         */
         LATENCY_MS,
         /** The last upstream endpoint tried, {@code host:port}. */
         UPSTREAM_ADDR,
@@ -295,7 +302,13 @@ public final class LogFormat {
             case PATH -> string(e.path(), out, json);
             case PROTOCOL -> string(e.protocol(), out, json);
             case HOST -> string(e.host(), out, json);
-            case STATUS -> out.append(e.status());
+            case STATUS -> {
+                if (e.status() == AccessLogEntry.NO_STATUS) {
+                    string(null, out, json);
+                } else {
+                    out.append(e.status());
+                }
+            }
             case RESPONSE_FLAGS -> string(e.flags() == 0 ? null : ResponseFlags.toString(e.flags()), out, json);
             case BYTES_RECEIVED -> out.append(e.bytesReceived());
             case BYTES_SENT -> out.append(e.bytesSent());

@@ -4,6 +4,7 @@ import static dev.nantian.proxy.metrics.ProxyMetrics.TAG_CLUSTER;
 import static dev.nantian.proxy.metrics.ProxyMetrics.TAG_CODE;
 import static dev.nantian.proxy.metrics.ProxyMetrics.TAG_CODE_CLASS;
 import static dev.nantian.proxy.metrics.ProxyMetrics.TAG_ENDPOINT;
+import static dev.nantian.proxy.metrics.ProxyMetrics.TAG_PROTOCOL;
 import static dev.nantian.proxy.metrics.ProxyMetrics.TAG_ROUTE;
 import static java.util.Objects.requireNonNull;
 
@@ -58,6 +59,7 @@ public final class ProxyMeters implements AutoCloseable {
 
     private final MeterRegistry registry;
     private final ConcurrentHashMap<RequestKey, RequestMeters> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L4Key, L4Meters> l4 = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ConnectKey, Counter> connectErrors = new ConcurrentHashMap<>();
     private final AtomicLong activeConnections = new AtomicLong();
     private final Counter acceptedConnections;
@@ -139,6 +141,47 @@ public final class ProxyMeters implements AutoCloseable {
     static String codeClass(int status) {
         int c = status / 100;
         return c >= 1 && c < CODE_CLASSES.length ? CODE_CLASSES[c] : ProxyMetrics.NONE;
+    }
+
+    /**
+     * Accounts for one ended TCP or TLS connection or UDP flow. Event loop.
+     *
+     * @param protocol the {@value ProxyMetrics#TAG_PROTOCOL} tag, {@code tcp}, {@code tls} or {@code udp}
+     * @param received bytes received from the client
+     * @param sent bytes sent to the client
+     */
+    public void recordL4(String route, String cluster, String protocol, long received, long sent) {
+        L4Key key = new L4Key(route, cluster, protocol);
+        L4Meters m = l4.get(key);
+        if (m == null) {
+            m = l4.computeIfAbsent(key, this::newL4Meters);
+        }
+        m.connections.increment();
+        if (received > 0) {
+            m.received.increment(received);
+        }
+        if (sent > 0) {
+            m.sent.increment(sent);
+        }
+    }
+
+    private L4Meters newL4Meters(L4Key key) {
+        Tags tags = Tags.of(TAG_ROUTE, key.route, TAG_CLUSTER, key.cluster, TAG_PROTOCOL, key.protocol);
+        return new L4Meters(
+                Counter.builder(ProxyMetrics.L4_CONNECTIONS)
+                        .description("TCP and TLS connections and UDP flows that ended")
+                        .tags(tags)
+                        .register(registry),
+                Counter.builder(ProxyMetrics.L4_RECEIVED_BYTES)
+                        .description("Bytes received from clients over layer-4 routes")
+                        .baseUnit("bytes")
+                        .tags(tags)
+                        .register(registry),
+                Counter.builder(ProxyMetrics.L4_SENT_BYTES)
+                        .description("Bytes sent to clients over layer-4 routes")
+                        .baseUnit("bytes")
+                        .tags(tags)
+                        .register(registry));
     }
 
     /** A connection to an upstream endpoint could not be opened. Event loop. */
@@ -250,6 +293,11 @@ public final class ProxyMeters implements AutoCloseable {
 
     /** What connect-error counters are cached by. */
     private record ConnectKey(String cluster, String address, int port) {}
+
+    /** What layer-4 meters are cached by. */
+    private record L4Key(String route, String cluster, String protocol) {}
+
+    private record L4Meters(Counter connections, Counter received, Counter sent) {}
 
     private record RequestMeters(Counter requests, Timer duration, Counter received, Counter sent) {}
 }

@@ -48,6 +48,48 @@ class LogFormatTest {
                         + "default/web:80 default/web/rule/0 example.com curl/8 - 100%\n");
     }
 
+    static AccessLogEntry tcpEntry() {
+        return AccessLogEntry.layer4(
+                Instant.parse("2024-05-01T12:00:00Z").toEpochMilli(),
+                2_500_000_000L,
+                new InetSocketAddress("10.1.2.3", 50000),
+                "TCP",
+                ResponseFlags.UPSTREAM_RESET,
+                5,
+                7,
+                "10.0.0.7",
+                5432,
+                "default/db:5432",
+                "default/db/rule/0");
+    }
+
+    @Test
+    void layer4EntriesLeaveTheHttpOnlyFieldsAbsentInText() {
+        LogFormat f = LogFormat.compile(LogFormat.DEFAULT_FORMAT + " %HOST% %REQUEST_ID% %UPSTREAM_CLUSTER%");
+        StringBuilder out = new StringBuilder();
+        f.appendText(tcpEntry(), out);
+        assertThat(out.toString())
+                .isEqualTo("2024-05-01T12:00:00.000Z 10.1.2.3 \"- - TCP\" - UC 5 7 2500 \"10.0.0.7:5432\" "
+                        + "\"default/db/rule/0\" \"-\" - - default/db:5432\n");
+    }
+
+    @Test
+    void layer4EntriesWriteNullForTheHttpOnlyFieldsInJson() throws Exception {
+        LogFormat f = LogFormat.compile(LogFormat.DEFAULT_FORMAT);
+        StringBuilder out = new StringBuilder();
+        f.appendJson(tcpEntry(), out);
+        JsonNode n = JSON.readTree(out.toString());
+        assertThat(n.get("protocol").asString()).isEqualTo("TCP");
+        assertThat(n.get("status").isNull()).isTrue();
+        assertThat(n.get("method").isNull()).isTrue();
+        assertThat(n.get("path").isNull()).isTrue();
+        assertThat(n.get("user_agent").isNull()).isTrue();
+        assertThat(n.get("bytes_received").asLong()).isEqualTo(5);
+        assertThat(n.get("bytes_sent").asLong()).isEqualTo(7);
+        assertThat(n.get("response_flags").asString()).isEqualTo("UC");
+        assertThat(n.get("upstream_addr").asString()).isEqualTo("10.0.0.7:5432");
+    }
+
     @Test
     void textEscapesQuotesBackslashesAndControlCharacters() {
         LogFormat f = LogFormat.compile("\"%USER_AGENT%\"");
