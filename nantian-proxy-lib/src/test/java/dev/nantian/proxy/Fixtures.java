@@ -15,12 +15,23 @@ import dev.nantian.core.model.RouteFilter;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.core.model.VirtualHost;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -94,5 +105,41 @@ final class Fixtures {
                         new ListenerRoutes.Http(List.of(new VirtualHost("any", List.of("*"), routes))))
                 .address("127.0.0.1")
                 .build();
+    }
+
+    /** A raw (layer-4) cluster of loopback endpoints on {@code ports}. */
+    static Cluster.Builder rawCluster(String name, int... ports) {
+        Cluster.Builder c = Cluster.builder(name).protocol(UpstreamProtocol.RAW);
+        for (int p : ports) {
+            c.addEndpoint(Endpoint.of("127.0.0.1", p));
+        }
+        return c;
+    }
+
+    /** A UDP backend on {@code group} answering each datagram with {@code name:payload}. */
+    static Channel udpEcho(EventLoopGroup group, String name) throws InterruptedException {
+        return new Bootstrap()
+                .group(group)
+                .channel(NioDatagramChannel.class)
+                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                        ByteBuf out = Unpooled.copiedBuffer(
+                                name + ":" + p.content().toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+                        ctx.writeAndFlush(new DatagramPacket(out, p.sender()));
+                    }
+                })
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
+    }
+
+    /** Sends {@code text} from {@code client} to the loopback UDP {@code port} and returns the reply. */
+    static String udpRoundTrip(DatagramSocket client, int port, String text) throws IOException {
+        byte[] data = text.getBytes(StandardCharsets.UTF_8);
+        client.send(new java.net.DatagramPacket(data, data.length, new InetSocketAddress("127.0.0.1", port)));
+        java.net.DatagramPacket reply = new java.net.DatagramPacket(new byte[512], 512);
+        client.receive(reply);
+        return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);
     }
 }

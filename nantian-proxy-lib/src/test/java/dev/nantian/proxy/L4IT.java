@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.ConfigSnapshot;
-import dev.nantian.core.model.Endpoint;
 import dev.nantian.core.model.L4Backend;
 import dev.nantian.core.model.Listener;
 import dev.nantian.core.model.ListenerProtocol;
@@ -17,21 +15,13 @@ import dev.nantian.core.model.Secret;
 import dev.nantian.core.model.TcpRoute;
 import dev.nantian.core.model.TlsRoute;
 import dev.nantian.core.model.UdpRoute;
-import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.core.model.VirtualHost;
 import dev.nantian.proxy.accesslog.AccessLogSettings;
 import dev.nantian.testing.echo.EchoServer;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -94,8 +84,8 @@ class L4IT {
         plain1 = plainEcho("plain1");
         plain2 = plainEcho("plain2");
         udpGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        udp1 = udpEcho("udp1");
-        udp2 = udpEcho("udp2");
+        udp1 = Fixtures.udpEcho(udpGroup, "udp1");
+        udp2 = Fixtures.udpEcho(udpGroup, "udp2");
         tlsPort = Fixtures.freePort();
         tcpPort = Fixtures.freePort();
         refusedPort = Fixtures.freePort();
@@ -103,13 +93,15 @@ class L4IT {
         ConfigSnapshot snapshot = ConfigSnapshot.builder("v1")
                 .addSecret(new Secret.TlsKeyPair("ns/h", https.certificatePem(), https.keyPem()))
                 .addSecret(new Secret.TlsKeyPair("ns/t", term.certificatePem(), term.keyPem()))
-                .addCluster(raw("pass1", pass1.httpsPort().getAsInt()))
-                .addCluster(raw("pass2", pass2.httpsPort().getAsInt()))
-                .addCluster(raw("plain1", plain1.httpPort()))
-                .addCluster(raw("plain2", plain2.httpPort()))
+                .addCluster(Fixtures.rawCluster("pass1", pass1.httpsPort().getAsInt())
+                        .build())
+                .addCluster(Fixtures.rawCluster("pass2", pass2.httpsPort().getAsInt())
+                        .build())
+                .addCluster(Fixtures.rawCluster("plain1", plain1.httpPort()).build())
+                .addCluster(Fixtures.rawCluster("plain2", plain2.httpPort()).build())
                 .addCluster(Fixtures.cluster("http", plain1.httpPort()))
-                .addCluster(raw("udp1", port(udp1)))
-                .addCluster(raw("udp2", port(udp2)))
+                .addCluster(Fixtures.rawCluster("udp1", port(udp1)).build())
+                .addCluster(Fixtures.rawCluster("udp2", port(udp2)).build())
                 .addListener(tlsListener(
                         "pass",
                         "*.example.com",
@@ -304,24 +296,16 @@ class L4IT {
     void udpFlowsStickToOneEndpointUntilIdle() throws Exception {
         try (DatagramSocket client = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             client.setSoTimeout(5000);
-            String first = udpRoundTrip(client, "a");
+            String first = Fixtures.udpRoundTrip(client, udpPort, "a");
             assertThat(first).endsWith(":a");
             for (int i = 0; i < 5; i++) {
-                assertThat(udpRoundTrip(client, "b" + i)).isEqualTo(first.split(":")[0] + ":b" + i);
+                assertThat(Fixtures.udpRoundTrip(client, udpPort, "b" + i)).isEqualTo(first.split(":")[0] + ":b" + i);
             }
             // After the flow expired, the next datagram starts a new flow: round robin moves to the other backend.
             await().atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(1500))
-                    .until(() -> !udpRoundTrip(client, "c").startsWith(first.split(":")[0]));
+                    .until(() -> !Fixtures.udpRoundTrip(client, udpPort, "c").startsWith(first.split(":")[0]));
         }
-    }
-
-    private String udpRoundTrip(DatagramSocket client, String text) throws Exception {
-        byte[] data = text.getBytes(StandardCharsets.UTF_8);
-        client.send(new java.net.DatagramPacket(data, data.length, new InetSocketAddress("127.0.0.1", udpPort)));
-        java.net.DatagramPacket reply = new java.net.DatagramPacket(new byte[512], 512);
-        client.receive(reply);
-        return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);
     }
 
     private static String http11(Socket s, String host) throws Exception {
@@ -374,13 +358,6 @@ class L4IT {
                 .build();
     }
 
-    private static Cluster raw(String name, int port) {
-        return Cluster.builder(name)
-                .protocol(UpstreamProtocol.RAW)
-                .addEndpoint(Endpoint.of("127.0.0.1", port))
-                .build();
-    }
-
     private static int port(Channel ch) {
         return ((InetSocketAddress) ch.localAddress()).getPort();
     }
@@ -399,23 +376,5 @@ class L4IT {
         EchoServer e = EchoServer.builder(pod, "ns").httpPort(0).build();
         e.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return e;
-    }
-
-    /** A UDP backend answering {@code name:payload}. */
-    private Channel udpEcho(String name) throws InterruptedException {
-        return new Bootstrap()
-                .group(udpGroup)
-                .channel(NioDatagramChannel.class)
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                        ByteBuf out = Unpooled.copiedBuffer(
-                                name + ":" + p.content().toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
-                        ctx.writeAndFlush(new DatagramPacket(out, p.sender()));
-                    }
-                })
-                .bind("127.0.0.1", 0)
-                .sync()
-                .channel();
     }
 }

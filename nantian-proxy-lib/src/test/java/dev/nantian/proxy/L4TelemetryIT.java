@@ -3,9 +3,7 @@ package dev.nantian.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nantian.core.model.Cluster;
 import dev.nantian.core.model.ConfigSnapshot;
-import dev.nantian.core.model.Endpoint;
 import dev.nantian.core.model.L4Backend;
 import dev.nantian.core.model.Listener;
 import dev.nantian.core.model.ListenerProtocol;
@@ -15,23 +13,17 @@ import dev.nantian.core.model.OutlierDetection;
 import dev.nantian.core.model.RouteMeta;
 import dev.nantian.core.model.TcpRoute;
 import dev.nantian.core.model.UdpRoute;
-import dev.nantian.core.model.UpstreamProtocol;
 import dev.nantian.proxy.accesslog.AccessLogSettings;
 import dev.nantian.proxy.metrics.ProxyMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -88,7 +80,7 @@ class L4TelemetryIT {
         backendA = tcpBackend("A");
         backendB = tcpBackend("B");
         backendC = tcpBackend("C");
-        udpBackend = udpBackend("U");
+        udpBackend = Fixtures.udpEcho(group, "U");
         dead = Fixtures.freePort();
         tcpPort = Fixtures.freePort();
         refusedPort = Fixtures.freePort();
@@ -97,16 +89,16 @@ class L4TelemetryIT {
         hashPort = Fixtures.freePort();
         deadPort = Fixtures.freePort();
         ConfigSnapshot snapshot = ConfigSnapshot.builder("v1")
-                .addCluster(raw("one", backendA).build())
-                .addCluster(raw("udp", ((InetSocketAddress) udpBackend.localAddress()).getPort())
+                .addCluster(Fixtures.rawCluster("one", backendA).build())
+                .addCluster(Fixtures.rawCluster("udp", ((InetSocketAddress) udpBackend.localAddress()).getPort())
                         .build())
-                .addCluster(raw("lr", backendB, backendC)
+                .addCluster(Fixtures.rawCluster("lr", backendB, backendC)
                         .loadBalancing(new LoadBalancing.LeastRequest(64))
                         .build())
-                .addCluster(raw("hash", backendB, backendC)
+                .addCluster(Fixtures.rawCluster("hash", backendB, backendC)
                         .loadBalancing(new LoadBalancing.ConsistentHash(new LoadBalancing.HashKey.SourceIp()))
                         .build())
-                .addCluster(raw("withdead", backendA, dead)
+                .addCluster(Fixtures.rawCluster("withdead", backendA, dead)
                         .outlierDetection(new OutlierDetection(2, Duration.ofMinutes(1), 100))
                         .build())
                 .addListener(tcp("tcp", tcpPort, "one"))
@@ -202,8 +194,8 @@ class L4TelemetryIT {
     void aUdpFlowIsLoggedOnceAfterItsIdleTimeout() throws Exception {
         try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             client.setSoTimeout(5000);
-            assertThat(udpRoundTrip(client, "x1")).isEqualTo("U:x1");
-            assertThat(udpRoundTrip(client, "x22")).isEqualTo("U:x22");
+            assertThat(Fixtures.udpRoundTrip(client, udpPort, "x1")).isEqualTo("U:x1");
+            assertThat(Fixtures.udpRoundTrip(client, udpPort, "x22")).isEqualTo("U:x22");
             // The flow is still open: nothing logged yet.
             assertThat(lines("ns/udp/rule/0")).isEmpty();
         }
@@ -344,22 +336,6 @@ class L4TelemetryIT {
         return buf.toString(StandardCharsets.US_ASCII);
     }
 
-    private String udpRoundTrip(DatagramSocket client, String text) throws IOException {
-        byte[] data = text.getBytes(StandardCharsets.UTF_8);
-        client.send(new java.net.DatagramPacket(data, data.length, new InetSocketAddress("127.0.0.1", udpPort)));
-        java.net.DatagramPacket reply = new java.net.DatagramPacket(new byte[512], 512);
-        client.receive(reply);
-        return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);
-    }
-
-    private static Cluster.Builder raw(String name, int... ports) {
-        Cluster.Builder c = Cluster.builder(name).protocol(UpstreamProtocol.RAW);
-        for (int p : ports) {
-            c.addEndpoint(Endpoint.of("127.0.0.1", p));
-        }
-        return c;
-    }
-
     private static Listener tcp(String name, int port, String cluster) {
         return Listener.builder(
                         name,
@@ -396,23 +372,5 @@ class L4TelemetryIT {
                 .sync()
                 .channel();
         return ((InetSocketAddress) ch.localAddress()).getPort();
-    }
-
-    /** A UDP backend answering {@code name:payload}. */
-    private Channel udpBackend(String name) throws InterruptedException {
-        return new Bootstrap()
-                .group(group)
-                .channel(NioDatagramChannel.class)
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                        ByteBuf out = Unpooled.copiedBuffer(
-                                name + ":" + p.content().toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
-                        ctx.writeAndFlush(new DatagramPacket(out, p.sender()));
-                    }
-                })
-                .bind("127.0.0.1", 0)
-                .sync()
-                .channel();
     }
 }
