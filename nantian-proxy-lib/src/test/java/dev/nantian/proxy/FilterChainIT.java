@@ -49,6 +49,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -168,6 +169,15 @@ class FilterChainIT {
         routes.add(route("slow", "/slow", "stream", ref("Tag", "slow"), ref("Upper", "upper")));
         routes.add(route("tag", "/tag", "a", ref("Tag", "t1")));
         routes.add(route("plain", "/plain", "a"));
+        routes.add(route("ws", "/ws", "a", ref("AddHeader", "hdr"), ref("Tag", "ws")));
+        routes.add(route("upgrade-deny", "/upgrade-deny", "a", ref("AddHeader", "hdr"), ref("Deny", "forbid")));
+        routes.add(route("upgrade-dead", "/upgrade-dead", "dead", ref("AddHeader", "hdr")));
+        routes.add(prefix("upgrade-refused", "/upgrade-refused", forward("a"))
+                .filters(List.of(
+                        ref("AddHeader", "hdr"),
+                        new RouteFilter.UrlRewrite(
+                                Optional.empty(), Optional.of(new PathModifier.ReplaceFullPath("/status/404")))))
+                .build());
         routes.add(prefix("timeout", "/timeout", forward("a"))
                 .filters(List.of(
                         ref("AddHeader", "hdr"),
@@ -197,6 +207,7 @@ class FilterChainIT {
                         Map.of("request", Map.of("x-ext", "on"), "response", Map.of("x-ext-resp", "yes"))))
                 .addExtension(config("ReplaceBody", "replace", Map.of()))
                 .addExtension(config("Deny", "deny", Map.of()))
+                .addExtension(config("Deny", "forbid", Map.of("status", 403)))
                 .addExtension(config("Select", "to-b", Map.of("cluster", "b")))
                 .addExtension(config("Upper", "upper", Map.of()))
                 .addExtension(config("Await", "await", Map.of()))
@@ -204,6 +215,7 @@ class FilterChainIT {
                 .addExtension(config("Fallback", "to-b", Map.of("to", "b")))
                 .addExtension(config("Tag", "slow", Map.of("value", "slow")))
                 .addExtension(config("Tag", "t1", Map.of("value", "t1")))
+                .addExtension(config("Tag", "ws", Map.of("value", "ws")))
                 .addListener(Fixtures.httpListener("http", port, routes))
                 .build();
     }
@@ -478,6 +490,141 @@ class FilterChainIT {
                 .until(() -> Files.exists(accessLog)
                         && Files.readAllLines(accessLog).stream().anyMatch(l -> l.contains("tag=t1")));
         assertThat(Files.readAllLines(accessLog)).anyMatch(l -> l.matches("200 \\S+/tag\\S* tag=t1 none=-"));
+    }
+
+    @Test
+    void webSocketUpgradeRunsTheFiltersAndIsSplicedAfterThe101() throws Exception {
+        int upgradesBefore = a.upgrades.size();
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(upgradeRequest("/ws").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String head = readHead(in).toLowerCase(Locale.ROOT);
+            assertThat(head)
+                    .startsWith("http/1.1 101")
+                    .contains("upgrade: websocket")
+                    .contains("connection: upgrade")
+                    .contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=")
+                    .contains("x-ext-resp: yes"); // the response-head filters saw the 101
+            sendText(out, "hello");
+            assertThat(readText(in)).isEqualTo("echo:hello");
+            sendText(out, "again");
+            assertThat(readText(in)).isEqualTo("echo:again");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.upgrades.size() > upgradesBefore);
+        assertThat(a.upgrades.stream()
+                        .skip(upgradesBefore)
+                        .findFirst()
+                        .orElseThrow()
+                        .headers())
+                .containsEntry("x-ext", "on")
+                .containsEntry("upgrade", "websocket");
+        await().atMost(Duration.ofSeconds(10)).until(() -> filters.completed.stream()
+                .anyMatch(st -> "ws".equals(st.logFields().get("test.tag"))));
+        ExchangeStats stats = filters.completed.stream()
+                .filter(st -> "ws".equals(st.logFields().get("test.tag")))
+                .findFirst()
+                .orElseThrow();
+        assertThat(stats.status()).isEqualTo(101);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Files.exists(accessLog)
+                        && Files.readAllLines(accessLog).stream()
+                                .anyMatch(l -> l.matches("101 \\S+/ws\\S* tag=ws none=-")));
+    }
+
+    @Test
+    void filterThatRejectsTheUpgradeAnswersLocallyWithoutAnUpstreamConnection() throws Exception {
+        int connectionsBefore = a.connections.get();
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(upgradeRequest("/upgrade-deny").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String head = readHead(s.getInputStream()).toLowerCase(Locale.ROOT);
+            assertThat(head).startsWith("http/1.1 403").doesNotContain("upgrade:");
+        }
+        assertThat(a.connections.get()).isEqualTo(connectionsBefore);
+        assertThat(a.requests).noneMatch(r -> r.uri().startsWith("/upgrade-deny"));
+    }
+
+    @Test
+    void backendThatRefusesTheUpgradeIsAnsweredThroughTheFiltersAndItsConnectionClosed() throws Exception {
+        int closedBefore = a.closed.get();
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(upgradeRequest("/upgrade-refused").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String head = readHead(in).toLowerCase(Locale.ROOT);
+            assertThat(head).startsWith("http/1.1 404").contains("x-ext-resp: yes");
+            // The client's connection stays HTTP: a next request on it is served as usual.
+            out.write("GET /plain/after-refused HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            StringBuilder seen = new StringBuilder();
+            readUntil(in, seen, "a GET /plain/after-refused");
+        }
+        assertThat(a.requests)
+                .anyMatch(r -> r.uri().equals("/status/404")
+                        && "websocket".equals(r.headers().get("upgrade"))
+                        && "on".equals(r.headers().get("x-ext")));
+        // An upgrade attempt's connection is never pooled.
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.closed.get() > closedBefore);
+    }
+
+    @Test
+    void upgradeToAnUnreachableBackendGets503ThroughTheFilters() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(upgradeRequest("/upgrade-dead").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String head = readHead(s.getInputStream()).toLowerCase(Locale.ROOT);
+            assertThat(head)
+                    .startsWith("http/1.1 503")
+                    .contains("x-ext-resp: yes")
+                    .doesNotContain("upgrade:");
+        }
+    }
+
+    private static String upgradeRequest(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    }
+
+    /** Reads a response head byte by byte, so that nothing behind it (a WebSocket frame, a body) is consumed. */
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < 4 || sb.lastIndexOf("\r\n\r\n") != sb.length() - 4) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("closed in the response head: " + sb);
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    /** Sends a short masked text frame, as a client must. */
+    private static void sendText(OutputStream out, String text) throws IOException {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] mask = {0x11, 0x22, 0x33, 0x44};
+        out.write(0x81);
+        out.write(0x80 | payload.length);
+        out.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+            out.write(payload[i] ^ mask[i % 4]);
+        }
+        out.flush();
+    }
+
+    /** Reads a short unmasked text frame from the server. */
+    private static String readText(InputStream in) throws IOException {
+        byte[] header = in.readNBytes(2);
+        assertThat(header).hasSize(2);
+        assertThat(header[0] & 0xff).isEqualTo(0x81);
+        return new String(in.readNBytes(header[1] & 0x7f), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -58,6 +58,9 @@ final class TestBackend implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel server;
     final Queue<Seen> requests = new ConcurrentLinkedQueue<>();
+    /** WebSocket handshakes the backend accepted at {@code /ws}, with the upgrade request's headers. */
+    final Queue<Seen> upgrades = new ConcurrentLinkedQueue<>();
+
     final AtomicInteger connections = new AtomicInteger();
     /** Connections that closed, from either side. */
     final AtomicInteger closed = new AtomicInteger();
@@ -212,8 +215,19 @@ final class TestBackend implements AutoCloseable {
         }
     }
 
-    /** Echoes WebSocket text frames with a prefix. */
-    private static final class WsEcho extends ChannelInboundHandlerAdapter {
+    /** Echoes WebSocket text frames with a prefix; records each handshake. */
+    private final class WsEcho extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete done) {
+                Map<String, String> headers = new TreeMap<>();
+                done.requestHeaders()
+                        .forEach(e -> headers.merge(e.getKey().toLowerCase(), e.getValue(), (a, b) -> a + "," + b));
+                upgrades.add(new Seen("GET", done.requestUri(), headers, ""));
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof TextWebSocketFrame frame) {

@@ -43,7 +43,7 @@ final class TestFilters {
         return FilterRegistry.builder()
                 .register(factory("AddHeader", spec -> new AddHeader(spec)))
                 .register(factory("ReplaceBody", spec -> new ReplaceBody()))
-                .register(factory("Deny", spec -> new Deny()))
+                .register(factory("Deny", spec -> new Deny(((Number) spec.getOrDefault("status", 429)).intValue())))
                 .register(factory("Select", spec -> new Select((String) spec.get("cluster"))))
                 .register(factory("Upper", spec -> new Upper()))
                 .register(factory("Await", spec -> new Await()))
@@ -155,11 +155,17 @@ final class TestFilters {
         }
     }
 
-    /** Answers 429 itself. */
+    /** Answers {@code spec.status} (429 by default) itself. */
     private static final class Deny implements HttpFilter {
+        private final int status;
+
+        Deny(int status) {
+            this.status = status;
+        }
+
         @Override
         public FilterAction onRequestHead(HttpFilterContext ctx, HttpRequestHead head, boolean eos) {
-            return LocalReply.of(429, "text/plain", "slow down");
+            return LocalReply.of(status, "text/plain", "slow down");
         }
     }
 

@@ -63,8 +63,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the picked backend has a {@link dev.nantian.core.filter.FilterChain} (the route or backend uses extension
  * filters, or the backend is an extension backend), routing and the built-in filters run here as always, and a
- * {@link FilterHost} takes the request from there: it runs the chain, the upstream attempts and the response. Other
- * routes never create one.
+ * {@link FilterHost} takes the request from there: it runs the chain, the upstream attempts and the response (and a
+ * WebSocket upgrade up to the 101, after which it hands back to {@link #tunnel}). Other routes never create one.
  */
 final class Exchange {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
@@ -317,8 +317,8 @@ final class Exchange {
             return false;
         }
         this.target = picked;
-        // Extension filters act on HTTP messages, so their routes do not tunnel WebSocket.
-        webSocket = !h2 && picked.chain() == null && HeaderOps.isWebSocket(headers.get(HttpHeaderNames.UPGRADE));
+        // With a chain the upgrade stays in the head its filters see; FilterHost decides from what the chain sends.
+        webSocket = !h2 && HeaderOps.isWebSocket(headers.get(HttpHeaderNames.UPGRADE));
         upstreamHead = buildUpstreamHead(host);
         Optional<RetryPolicy> retry = route.route().retry();
         if (picked.chain() != null) {
@@ -454,6 +454,28 @@ final class Exchange {
 
     boolean isFinished() {
         return finished;
+    }
+
+    /** True for an HTTP/1.1 request that asks for a WebSocket upgrade. */
+    boolean isWebSocket() {
+        return webSocket;
+    }
+
+    /**
+     * The upstream accepted the WebSocket upgrade: the exchange ends here (logged with status 101), {@code resp} goes
+     * to the client and the two connections are spliced. {@code up} is a connection of its own (never pooled), whose
+     * listener this detaches.
+     */
+    void tunnel(HttpResponse resp, Channel up) {
+        responseStarted = true;
+        record.status = 101;
+        report(0);
+        finished = true;
+        cleanup();
+        up.pipeline().get(UpstreamHandler.class).detach();
+        downstream.tunnelled(this);
+        downstream.writeAndFlush(resp);
+        Tunnel.splice(downstream.channel(), up);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -1056,17 +1078,9 @@ final class Exchange {
             Channel up = channel;
             channel = null;
             attempt = null;
-            responseStarted = true;
-            record.status = 101;
-            report(0);
-            finished = true;
-            cleanup();
-            up.pipeline().get(UpstreamHandler.class).detach();
             HeaderOps.stripHopByHop(resp.headers(), true);
             applyResponseFilters(resp.headers());
-            downstream.tunnelled(Exchange.this);
-            downstream.writeAndFlush(resp);
-            Tunnel.splice(downstream.channel(), up);
+            tunnel(resp, up);
         }
     }
 

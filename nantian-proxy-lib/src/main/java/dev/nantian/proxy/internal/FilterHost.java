@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -75,6 +76,15 @@ import org.slf4j.LoggerFactory;
  * as long as no response head went downstream; each attempt is an {@link Upstream} and events of an abandoned one are
  * dropped. The route's own retry policy applies within each attempt the chain makes: a retriable failure before the
  * chain saw a response replays the request the chain sent (which is recorded only when the route retries or mirrors).
+ *
+ * <p>WebSocket: an HTTP/1.1 upgrade request runs the request filters like any other (they see {@code Upgrade} and
+ * {@code Connection: Upgrade} and may remove the former to refuse it, or answer locally). If the head the chain sends
+ * still asks for it, the attempt is an upgrade: a connection of its own ({@link EndpointPool#connectNew()}, always
+ * HTTP/1.1, also to h2/h2c endpoints, exactly as the plain path does, so a backend that cannot upgrade answers or
+ * fails as it would there), never retried by the route's policy, replayed or mirrored, and closed after a response
+ * other than 101. A 101 goes through the response-head filters with no body; when the chain sends it on, the chain
+ * completes and {@link Exchange#tunnel} splices the two connections, so body filters never see frames. If a filter
+ * answers something else instead, the upgraded connection is closed.
  */
 final class FilterHost implements ExchangeHost {
     private static final Logger log = LoggerFactory.getLogger(FilterHost.class);
@@ -115,6 +125,8 @@ final class FilterHost implements ExchangeHost {
     private boolean staleRetried;
     private ClusterState cluster;
     private ScheduledFuture<?> retryTimer;
+    /** True while the request the chain sent asks the upstream for a WebSocket upgrade. */
+    private boolean upgrade;
 
     // Response side: what goes to the client.
     private boolean responsePaused;
@@ -126,6 +138,8 @@ final class FilterHost implements ExchangeHost {
     private boolean responseBodyAllowed = true;
     private boolean downstreamReset;
     private boolean detached;
+    /** The 101 the chain sent on, written when the chain completes and the connections are spliced. */
+    private FullHttpResponse switching;
 
     FilterHost(Exchange ex, Downstream downstream, FilterChain chain) {
         this.ex = ex;
@@ -262,6 +276,10 @@ final class FilterHost implements ExchangeHost {
         }
         detached = true;
         abandonAttempt();
+        if (switching != null) {
+            switching.release();
+            switching = null;
+        }
         if (retryTimer != null) {
             retryTimer.cancel(false);
             retryTimer = null;
@@ -302,13 +320,18 @@ final class FilterHost implements ExchangeHost {
             return;
         }
         releaseRecording();
+        if (ex.isWebSocket()) {
+            // Filters that removed Upgrade refused the upgrade; whatever else they left that is hop-by-hop goes.
+            upgrade = HeaderOps.isWebSocket(request.headers().get(HttpHeaderNames.UPGRADE));
+            HeaderOps.stripHopByHop(request.headers(), upgrade);
+        }
         // A new attempt (a filter retries after a failure it saw): the failure is no longer how the exchange ends.
         ex.record.flags &= ~ATTEMPT_FAILURE_FLAGS;
         sentHead = request;
         sentHeadEos = endOfStream;
         sentComplete = endOfStream;
         bodyLeft = false;
-        if (recordRequest && !endOfStream) {
+        if (recordRequest && !endOfStream && !upgrade) {
             sentBody = downstream.alloc().compositeBuffer(MAX_BODY_COMPONENTS);
         }
         if (target == null) {
@@ -333,7 +356,7 @@ final class FilterHost implements ExchangeHost {
         staleRetried = false;
         Upstream a = newAttempt(target, lease);
         // The first attempt sends the head itself; replays and mirrors frame copies of it.
-        frame(request.headers(), lease.endpoint().http2(), endOfStream, null);
+        frame(request.headers(), lease.endpoint().http2() && !upgrade, endOfStream, null);
         a.queue(request);
         if (endOfStream) {
             a.queue(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -372,7 +395,7 @@ final class FilterHost implements ExchangeHost {
         attempts++;
         EndpointKey endpoint = lease.endpoint();
         ex.record.upstream = endpoint;
-        Upstream a = new Upstream(target, lease, ex.proxy.pools().pool(downstream.eventLoop(), endpoint));
+        Upstream a = new Upstream(target, lease, ex.proxy.pools().pool(downstream.eventLoop(), endpoint), upgrade);
         attempt = a;
         return a;
     }
@@ -436,14 +459,15 @@ final class FilterHost implements ExchangeHost {
 
     private void onRequestSent() {
         sentComplete = true;
-        if (!ex.route.mirrors().isEmpty() && replayable()) {
+        if (!ex.route.mirrors().isEmpty() && !upgrade && replayable()) {
             sendMirrors();
         }
     }
 
     /** True when the request the chain sent can be sent again as it was. */
     private boolean replayable() {
-        return sentHead != null && sentComplete && (sentHeadEos || sentBody != null || !bodyLeft);
+        // An upgrade is not sent twice: its connection is the client's, and a replay could upgrade a second one.
+        return !upgrade && sentHead != null && sentComplete && (sentHeadEos || sentBody != null || !bodyLeft);
     }
 
     @Override
@@ -470,6 +494,10 @@ final class FilterHost implements ExchangeHost {
             return;
         }
         HttpResponseStatus status = HttpResponseStatus.valueOf(head.status());
+        if (status.code() == 101) {
+            switchingProtocols(head);
+            return;
+        }
         HttpHeaders h = new DefaultHttpHeaders();
         try {
             head.headers().forEach(h::add);
@@ -521,9 +549,50 @@ final class FilterHost implements ExchangeHost {
         }
     }
 
+    /**
+     * The chain sends a 101 on: valid only as the upstream's answer to the current upgrade attempt. The response is
+     * kept for {@link #completed}, which the chain calls next (the response has no body).
+     */
+    private void switchingProtocols(HttpResponseHead head) {
+        Upstream a = attempt;
+        if (a == null || !a.switched || switching != null) {
+            // A filter made up a 101: nothing upstream switched, so there is nothing to splice.
+            log.warn(
+                    "a filter of route {} sent a 101 without an accepted upgrade",
+                    chain.route().name());
+            downstreamReset = true;
+            return;
+        }
+        HttpHeaders h = new DefaultHttpHeaders();
+        try {
+            head.headers().forEach(h::add);
+        } catch (RuntimeException e) {
+            log.warn(
+                    "a filter of route {} set an invalid response header",
+                    chain.route().name(),
+                    e);
+            downstreamReset = true;
+            return;
+        }
+        HeaderOps.stripHopByHop(h, false);
+        ex.applyResponseFilters(h);
+        h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        ex.responseStarted = true;
+        ex.record.status = 101;
+        responseBodyAllowed = false;
+        switching = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.SWITCHING_PROTOCOLS,
+                Unpooled.EMPTY_BUFFER,
+                h,
+                new DefaultHttpHeaders());
+    }
+
     @Override
     public void sendResponseBody(ByteBuffer chunk, boolean endOfStream) {
-        if (detached || downstreamReset) {
+        // A 101 has no body: whatever a filter adds to it would land in the tunnel.
+        if (detached || downstreamReset || switching != null) {
             return;
         }
         ByteBuf buf = chunk == lentView ? lentBuf.retainedDuplicate() : Unpooled.wrappedBuffer(chunk);
@@ -541,7 +610,7 @@ final class FilterHost implements ExchangeHost {
 
     @Override
     public void sendResponseTrailers(dev.nantian.core.filter.HttpHeaders trailers) {
-        if (detached || downstreamReset) {
+        if (detached || downstreamReset || switching != null) {
             return;
         }
         LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
@@ -612,6 +681,27 @@ final class FilterHost implements ExchangeHost {
             return;
         }
         detached = true;
+        FullHttpResponse resp = switching;
+        switching = null;
+        Upstream a = attempt;
+        if (resp != null && !downstreamReset && a != null && a.switched && a.channel != null && a.channel.isActive()) {
+            attempt = null;
+            releaseRecording();
+            Channel up = a.channel;
+            ArrayDeque<ByteBuf> early = a.handOver();
+            ex.tunnel(resp, up);
+            // What the upstream sent right behind its 101 goes out behind ours, before the tunnel reads anything.
+            ByteBuf b;
+            while ((b = early.poll()) != null) {
+                downstream.channel().write(b);
+            }
+            downstream.channel().flush();
+            return;
+        }
+        if (resp != null) {
+            resp.release();
+            downstreamReset = true; // the chain ended with a 101 that cannot be honoured: the client must not wait
+        }
         abandonAttempt();
         releaseRecording();
         if (downstreamReset || finalWrite == null) {
@@ -639,7 +729,7 @@ final class FilterHost implements ExchangeHost {
     /** True when the route's retry policy allows another try after {@code code} ({@code null}: connection failed). */
     private boolean canRetry(Integer code) {
         Optional<RetryPolicy> policy = ex.route.route().retry();
-        if (policy.isEmpty() || attempts > policy.get().attempts() || ex.responseStarted || !replayable()) {
+        if (upgrade || policy.isEmpty() || attempts > policy.get().attempts() || ex.responseStarted || !replayable()) {
             return false;
         }
         return code == null || policy.get().codes().contains(code);
@@ -791,8 +881,16 @@ final class FilterHost implements ExchangeHost {
         private final EndpointKey endpoint;
         private final EndpointPool pool;
         private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
+        /** A WebSocket upgrade: a connection of its own, closed unless it switches. */
+        private final boolean upgrade;
+        /** Bytes of the upgraded protocol that arrived behind the 101, before the splice. */
+        private final ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
+
         int queued;
-        private Channel channel;
+        /** The upstream answered 101: nothing more is read from it until the splice (or it is closed). */
+        boolean switched;
+
+        Channel channel;
         private boolean ready;
         private boolean reused;
         private boolean lastWritten;
@@ -803,11 +901,12 @@ final class FilterHost implements ExchangeHost {
         private boolean abandoned;
         private ScheduledFuture<?> backendTimer;
 
-        Upstream(ClusterState target, EndpointLease lease, EndpointPool pool) {
+        Upstream(ClusterState target, EndpointLease lease, EndpointPool pool, boolean upgrade) {
             this.target = target;
             this.lease = lease;
             this.endpoint = lease.endpoint();
             this.pool = pool;
+            this.upgrade = upgrade;
         }
 
         private boolean current() {
@@ -830,7 +929,7 @@ final class FilterHost implements ExchangeHost {
                     .backendRequest()
                     .ifPresent(d -> backendTimer =
                             downstream.eventLoop().schedule(this::onBackendTimeout, d.toNanos(), TimeUnit.NANOSECONDS));
-            pool.acquire().addListener(this::onAcquired);
+            (upgrade ? pool.connectNew() : pool.acquire()).addListener(this::onAcquired);
         }
 
         private void onAcquired(io.netty.util.concurrent.Future<? super Channel> f) {
@@ -902,7 +1001,7 @@ final class FilterHost implements ExchangeHost {
         }
 
         void readMore() {
-            if (current() && channel != null && !responseComplete) {
+            if (current() && channel != null && !responseComplete && !switched) {
                 channel.read();
             }
         }
@@ -923,6 +1022,9 @@ final class FilterHost implements ExchangeHost {
         }
 
         private void handle(HttpObject msg) {
+            if (switched) {
+                return; // the empty last content the decoder emits after a 101
+            }
             if (msg instanceof HttpResponse resp) {
                 if (resp.decoderResult().isFailure()) {
                     log.debug(
@@ -935,6 +1037,10 @@ final class FilterHost implements ExchangeHost {
                     return;
                 }
                 int code = resp.status().code();
+                if (code == 101 && upgrade) {
+                    switchedProtocols(resp);
+                    return;
+                }
                 if (code >= 100 && code < 200) {
                     skipLast = !(msg instanceof LastHttpContent);
                     return;
@@ -992,6 +1098,42 @@ final class FilterHost implements ExchangeHost {
             }
         }
 
+        /**
+         * The upstream accepted the upgrade. Its 101 goes through the response-head filters as a response without a
+         * body; the connection stays with this attempt, unread, until the chain completes and it is spliced.
+         */
+        private void switchedProtocols(HttpResponse resp) {
+            lease.responded(101);
+            lease.release();
+            cancelBackendTimer();
+            responseSeen = true;
+            switched = true;
+            HttpHeaders h = resp.headers();
+            if (ex.selection != null) {
+                ex.selection.onResponseHeaders(h);
+            }
+            HeaderOps.stripHopByHop(h, false); // the host puts the upgrade back on the 101 it sends
+            fx.onResponseHead(HttpResponseHead.of(101, toCore(h, null)), true);
+        }
+
+        /** Gives up the early bytes for the tunnel; the channel is the caller's from here. */
+        ArrayDeque<ByteBuf> handOver() {
+            abandoned = true;
+            channel = null;
+            ArrayDeque<ByteBuf> out = new ArrayDeque<>(early);
+            early.clear();
+            return out;
+        }
+
+        @Override
+        public void onUpstreamBytes(ByteBuf buf) {
+            if (current() && switched) {
+                early.add(buf);
+            } else {
+                buf.release();
+            }
+        }
+
         /** The response ended: the connection goes back to the pool before the chain hears of the end. */
         private void complete() {
             responseComplete = true;
@@ -1000,13 +1142,14 @@ final class FilterHost implements ExchangeHost {
             Channel ch = channel;
             channel = null;
             if (ch != null) {
-                pool.release(ch, upstreamKeepAlive && lastWritten);
+                // An upgrade the upstream refused: its connection was the client's alone, and is not pooled.
+                pool.release(ch, upstreamKeepAlive && lastWritten && !upgrade);
             }
         }
 
         @Override
         public void onUpstreamReadComplete() {
-            if (!current() || responseComplete) {
+            if (!current() || responseComplete || switched) {
                 return;
             }
             downstream.flush();
@@ -1094,6 +1237,10 @@ final class FilterHost implements ExchangeHost {
             lease.release();
             cancelBackendTimer();
             drop();
+            ByteBuf b;
+            while ((b = early.poll()) != null) {
+                b.release();
+            }
             Channel ch = channel;
             channel = null;
             if (ch != null && !responseComplete) {

@@ -1,5 +1,6 @@
 package dev.nantian.proxy.internal;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
@@ -35,6 +36,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         UpstreamListener l = listener;
         if (l != null && msg instanceof HttpObject) {
             l.onUpstreamMessage((HttpObject) msg);
+            return;
+        }
+        if (l != null && msg instanceof ByteBuf buf) {
+            l.onUpstreamBytes(buf);
             return;
         }
         ReferenceCountUtil.release(msg);
