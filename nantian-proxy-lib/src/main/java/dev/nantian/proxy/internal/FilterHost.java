@@ -498,15 +498,9 @@ final class FilterHost implements ExchangeHost {
             switchingProtocols(head);
             return;
         }
-        HttpHeaders h = new DefaultHttpHeaders();
-        try {
-            head.headers().forEach(h::add);
-        } catch (RuntimeException e) {
-            log.warn(
-                    "a filter of route {} set an invalid response header",
-                    chain.route().name(),
-                    e);
-            h.clear();
+        HttpHeaders h = responseHeaders(head);
+        if (h == null) {
+            h = new DefaultHttpHeaders();
             status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
             if (!endOfStream) {
                 // The body that follows belongs to the response that could not be sent.
@@ -549,6 +543,21 @@ final class FilterHost implements ExchangeHost {
         }
     }
 
+    /** The response head's headers as Netty's, or {@code null} (logged) when a filter set an invalid one. */
+    private HttpHeaders responseHeaders(HttpResponseHead head) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        try {
+            head.headers().forEach(h::add);
+            return h;
+        } catch (RuntimeException e) {
+            log.warn(
+                    "a filter of route {} set an invalid response header",
+                    chain.route().name(),
+                    e);
+            return null;
+        }
+    }
+
     /**
      * The chain sends a 101 on: valid only as the upstream's answer to the current upgrade attempt. The response is
      * kept for {@link #completed}, which the chain calls next (the response has no body).
@@ -563,14 +572,8 @@ final class FilterHost implements ExchangeHost {
             downstreamReset = true;
             return;
         }
-        HttpHeaders h = new DefaultHttpHeaders();
-        try {
-            head.headers().forEach(h::add);
-        } catch (RuntimeException e) {
-            log.warn(
-                    "a filter of route {} set an invalid response header",
-                    chain.route().name(),
-                    e);
+        HttpHeaders h = responseHeaders(head);
+        if (h == null) {
             downstreamReset = true;
             return;
         }
