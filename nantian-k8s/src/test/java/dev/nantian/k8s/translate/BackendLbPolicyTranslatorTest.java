@@ -104,6 +104,15 @@ class BackendLbPolicyTranslatorTest {
     }
 
     @Test
+    void ourPolicyAppliesToTheClustersOfLayer4Routes() {
+        Cluster queue = snapshot.cluster("shop/queue:5672").orElseThrow();
+        assertThat(queue.loadBalancing()).isEqualTo(new LoadBalancing.LeastRequest(2));
+        assertThat(queue.outlierDetection()).contains(new OutlierDetection(2, Duration.ofSeconds(30), 10));
+        assertThat(condition(ours("queue").getConditions(), "Accepted").getStatus())
+                .isEqualTo("True");
+    }
+
+    @Test
     void ourPolicyStatusSaysAcceptedConflictedInvalidOrTargetNotFound() {
         for (String name : List.of("cart", "cart-admin", "search")) {
             assertThat(condition(ours(name).getConditions(), "Accepted").getStatus())

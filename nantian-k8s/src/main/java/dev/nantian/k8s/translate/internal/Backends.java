@@ -139,11 +139,12 @@ final class Backends {
             clusterName += "/tcp";
         }
         if (!clusters.containsKey(clusterName)) {
-            clusters.put(
-                    clusterName,
-                    Cluster.builder(clusterName)
-                            .endpoints(endpoints(target.service(), target.port(), target.namespace()))
-                            .build());
+            Cluster.Builder b = Cluster.builder(clusterName)
+                    .endpoints(endpoints(target.service(), target.port(), target.namespace()));
+            // Our BackendLBPolicy applies to layer-4 routes as to HTTP ones, and must: an HTTPRoute to the same
+            // Service port shares this cluster, whichever kind of route is translated first.
+            lbPoliciesByCluster.put(clusterName, lbPolicies.apply(target.namespace(), ref.name(), target.port(), b));
+            clusters.put(clusterName, b.build());
         }
         return new Resolved(new Backend.ClusterBackend(clusterName, weight, List.of()), clusterName, null, null);
     }
