@@ -129,8 +129,9 @@ class ConfigSwapIT {
 
     @Test
     void listenersOpenAndCloseWithSnapshots() throws Exception {
-        int first = Fixtures.freePort();
-        int second = Fixtures.freePort();
+        int[] ports = Fixtures.freePorts(2);
+        int first = ports[0];
+        int second = ports[1];
         start(snapshot("v1", "a", first));
         assertThat(get(first, "/x").body()).startsWith("a ");
 

@@ -88,8 +88,9 @@ class FilterChainIT {
         b = TestBackend.http1("b");
         h2 = TestBackend.h2c("h2");
         startStreamingBackend();
-        port = Fixtures.freePort();
-        dead = Fixtures.freePort();
+        int[] ports = Fixtures.freePorts(2);
+        port = ports[0];
+        dead = ports[1];
         accessLog = Files.createTempDirectory("filter-chain-it").resolve("access.log");
         proxy = NantianProxy.builder()
                 .eventLoopThreads(2)

@@ -59,6 +59,35 @@ final class Fixtures {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /**
+     * {@code n} distinct free ports: all are held open until every one is chosen, so that two of them cannot be the
+     * same port as two calls of {@link #freePort} can.
+     */
+    static int[] freePorts(int n) {
+        ServerSocket[] open = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                open[i] = new ServerSocket(0);
+                open[i].setReuseAddress(true);
+                ports[i] = open[i].getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : open) {
+                if (s != null) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // closing a listening socket we no longer need
+                    }
+                }
+            }
+        }
+    }
+
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);

@@ -86,10 +86,11 @@ class L4IT {
         udpGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         udp1 = Fixtures.udpEcho(udpGroup, "udp1");
         udp2 = Fixtures.udpEcho(udpGroup, "udp2");
-        tlsPort = Fixtures.freePort();
-        tcpPort = Fixtures.freePort();
-        refusedPort = Fixtures.freePort();
-        udpPort = Fixtures.freePort();
+        int[] ports = Fixtures.freePorts(4);
+        tlsPort = ports[0];
+        tcpPort = ports[1];
+        refusedPort = ports[2];
+        udpPort = ports[3];
         ConfigSnapshot snapshot = ConfigSnapshot.builder("v1")
                 .addSecret(new Secret.TlsKeyPair("ns/h", https.certificatePem(), https.keyPem()))
                 .addSecret(new Secret.TlsKeyPair("ns/t", term.certificatePem(), term.keyPem()))

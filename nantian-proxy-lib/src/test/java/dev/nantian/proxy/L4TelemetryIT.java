@@ -81,13 +81,14 @@ class L4TelemetryIT {
         backendB = tcpBackend("B");
         backendC = tcpBackend("C");
         udpBackend = Fixtures.udpEcho(group, "U");
-        dead = Fixtures.freePort();
-        tcpPort = Fixtures.freePort();
-        refusedPort = Fixtures.freePort();
-        udpPort = Fixtures.freePort();
-        leastRequestPort = Fixtures.freePort();
-        hashPort = Fixtures.freePort();
-        deadPort = Fixtures.freePort();
+        int[] ports = Fixtures.freePorts(7);
+        dead = ports[0];
+        tcpPort = ports[1];
+        refusedPort = ports[2];
+        udpPort = ports[3];
+        leastRequestPort = ports[4];
+        hashPort = ports[5];
+        deadPort = ports[6];
         ConfigSnapshot snapshot = ConfigSnapshot.builder("v1")
                 .addCluster(Fixtures.rawCluster("one", backendA).build())
                 .addCluster(Fixtures.rawCluster("udp", ((InetSocketAddress) udpBackend.localAddress()).getPort())

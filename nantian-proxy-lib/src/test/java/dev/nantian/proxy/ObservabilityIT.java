@@ -70,8 +70,9 @@ class ObservabilityIT {
     void start(@TempDir Path logDir) throws Exception {
         logs = logDir;
         backend = TestBackend.http1("a");
-        deadPort = Fixtures.freePort();
-        textPort = Fixtures.freePort();
+        int[] ports = Fixtures.freePorts(2);
+        deadPort = ports[0];
+        textPort = ports[1];
         jsonPort = Fixtures.freePort();
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         textProxy = NantianProxy.builder()
