@@ -52,14 +52,8 @@ public final class AdsStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRe
         if (done) {
             return;
         }
-        // Envoy may send the node only on a stream's first request; keep what we learnt.
-        if (nodeId.isEmpty() && request.hasNode()) {
-            nodeId = request.getNode().getId();
-        }
         String typeUrl = request.getTypeUrl();
-        if (!XdsResources.TYPE_URLS.contains(typeUrl)) {
-            // e.g. RTDS or VHDS from an Envoy: we serve none, and an empty answer would be a false promise.
-            log.debug("stream {} (node {}) asked for unsupported type {}", id, nodeId, typeUrl);
+        if (!admit(request.hasNode(), request.getNode().getId(), typeUrl)) {
             return;
         }
         Subscription sub = subscriptions.computeIfAbsent(typeUrl, Subscription::new);

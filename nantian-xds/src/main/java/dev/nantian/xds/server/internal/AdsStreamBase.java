@@ -83,6 +83,22 @@ abstract class AdsStreamBase<Q, R, S extends AdsStreamBase.Subscription> impleme
         return nodeId;
     }
 
+    /**
+     * Starts handling a request: learns the node id from the first request that names it (Envoy may send the node
+     * only on a stream's first request) and returns false, logged, for a type this server does not serve (e.g. RTDS
+     * or VHDS from an Envoy: an empty answer would be a false promise), which the request then ignores.
+     */
+    final boolean admit(boolean hasNode, String requestNodeId, String typeUrl) {
+        if (nodeId.isEmpty() && hasNode) {
+            nodeId = requestNodeId;
+        }
+        if (!XdsResources.TYPE_URLS.contains(typeUrl)) {
+            log.debug("{} {} (node {}) asked for unsupported type {}", kind, id, nodeId, typeUrl);
+            return false;
+        }
+        return true;
+    }
+
     /** Records the client's NACK of {@code version} for {@code sub}, logging once per version across types. */
     final void recordNack(S sub, String version, String errorDetail) {
         String detail = errorDetail.length() <= MAX_ERROR_DETAIL_CHARS

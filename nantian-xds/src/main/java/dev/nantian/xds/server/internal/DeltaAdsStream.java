@@ -78,12 +78,8 @@ public final class DeltaAdsStream
         if (done) {
             return;
         }
-        if (nodeId.isEmpty() && request.hasNode()) {
-            nodeId = request.getNode().getId();
-        }
         String typeUrl = request.getTypeUrl();
-        if (!XdsResources.TYPE_URLS.contains(typeUrl)) {
-            log.debug("delta stream {} (node {}) asked for unsupported type {}", id, nodeId, typeUrl);
+        if (!admit(request.hasNode(), request.getNode().getId(), typeUrl)) {
             return;
         }
         boolean first = !subscriptions.containsKey(typeUrl);
